@@ -1,0 +1,240 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// RetryPolicy decides which failed requests are sent again and how long to
+// wait before. The zero value is not usable: start from DefaultRetryPolicy.
+type RetryPolicy struct {
+	// MinBackoff and MaxBackoff bound the exponential back-off for
+	// transient failures (network errors, 5xx).
+	MinBackoff, MaxBackoff time.Duration
+	// MaxAttempts bounds the attempts of one request for transient failures.
+	MaxAttempts int
+	// RateLimitFloor is the least wait for a rate limit response that says
+	// nothing about when it ends; it doubles while the limit lasts.
+	RateLimitFloor time.Duration
+	// MaxWait bounds the total time one request may spend waiting to be
+	// retried. A wait that would pass it ends the retries.
+	MaxWait time.Duration
+	// Now and Jitter are the clock and the random source (tests replace them).
+	Now    func() time.Time
+	Jitter func(max time.Duration) time.Duration
+}
+
+// DefaultRetryPolicy is what the CLI uses, with MaxWait from --max-wait.
+func DefaultRetryPolicy(maxWait time.Duration) RetryPolicy {
+	return RetryPolicy{
+		MinBackoff:     time.Second,
+		MaxBackoff:     30 * time.Second,
+		MaxAttempts:    8,
+		RateLimitFloor: time.Minute,
+		MaxWait:        maxWait,
+		Now:            time.Now,
+		Jitter: func(max time.Duration) time.Duration {
+			if max <= 0 {
+				return 0
+			}
+			return rand.N(max)
+		},
+	}
+}
+
+type ctxKey int
+
+const (
+	stateKey ctxKey = iota
+	noBlindRetryKey
+)
+
+// retryState follows one logical request across its attempts.
+type retryState struct {
+	start    time.Time
+	attempts int // responses or errors seen so far
+	limited  int // rate-limited responses seen so far
+}
+
+// withoutBlindRetry marks a request that must not be sent again after a
+// failure that may have reached the server (a JIT config creates a runner):
+// only responses that prove the request was refused (rate limits) are retried.
+func withoutBlindRetry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noBlindRetryKey, true)
+}
+
+// stateTransport gives every request a fresh retryState before it enters
+// the retrying client.
+type stateTransport struct {
+	next http.RoundTripper
+	now  func() time.Time
+}
+
+func (t stateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := &retryState{start: t.now()}
+	return t.next.RoundTrip(req.WithContext(context.WithValue(req.Context(), stateKey, st)))
+}
+
+// rateLimitWait tells whether resp is a rate limit, and the wait its headers ask for (0 when they say nothing).
+func (p RetryPolicy) rateLimitWait(resp *http.Response) (bool, time.Duration) {
+	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
+		return false, 0
+	}
+	h := resp.Header
+	var wait time.Duration
+	limited := resp.StatusCode == http.StatusTooManyRequests
+	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
+		limited = true
+		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
+			wait = time.Duration(s) * time.Second
+		} else if t, err := http.ParseTime(ra); err == nil {
+			wait = t.Sub(p.Now())
+		}
+	} else if h.Get("X-RateLimit-Remaining") == "0" {
+		limited = true
+		if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+			// One second more: the reset time has whole-second precision and clocks drift.
+			wait = time.Unix(reset, 0).Sub(p.Now()) + time.Second
+		}
+	}
+	if !limited && resp.StatusCode == http.StatusForbidden {
+		// A secondary rate limit may come with neither header; the body says so.
+		body := peekBody(resp)
+		limited = bytes.Contains(bytes.ToLower(body), []byte("rate limit"))
+	}
+	if wait < 0 {
+		wait = 0
+	}
+	return limited, wait
+}
+
+// peekBody reads up to 64 KiB of the body and puts it back.
+func peekBody(resp *http.Response) []byte {
+	if resp.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+	return b
+}
+
+// expBackoff is min·2^(n-1), capped.
+func expBackoff(min, max time.Duration, n int) time.Duration {
+	d := min
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	return d
+}
+
+// decide returns whether to retry and how long to wait first.
+func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, resp *http.Response, err error) (bool, time.Duration, string) {
+	blind := ctx.Value(noBlindRetryKey) == nil
+	if resp != nil {
+		if limited, hdr := p.rateLimitWait(resp); limited {
+			st.limited++
+			wait := hdr
+			switch {
+			case hdr == 0:
+				wait = expBackoff(p.RateLimitFloor, p.MaxWait, st.limited)
+			case st.limited > 1:
+				// Still limited after waiting what we were told: back off further.
+				wait = max(hdr, expBackoff(p.MinBackoff, p.MaxWait, st.limited-1))
+			}
+			return true, wait, "rate limited (HTTP " + strconv.Itoa(resp.StatusCode) + ")"
+		}
+		if !blind || attempt >= p.MaxAttempts-1 {
+			return false, 0, ""
+		}
+		switch c := resp.StatusCode; {
+		case c >= 500 && c != http.StatusNotImplemented:
+			return true, expBackoff(p.MinBackoff, p.MaxBackoff, attempt+1), "HTTP " + strconv.Itoa(c)
+		default:
+			return false, 0, "" // 2xx, 3xx, 401, 404, 422 …: final
+		}
+	}
+	if err == nil || !blind || attempt >= p.MaxAttempts-1 {
+		return false, 0, ""
+	}
+	// Errors that another attempt cannot fix (bad TLS trust, bad URL, too
+	// many redirects) are left to retryablehttp's default policy to spot.
+	if retry, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, err); !retry {
+		return false, 0, ""
+	}
+	return true, expBackoff(p.MinBackoff, p.MaxBackoff, attempt+1), "network error"
+}
+
+// newRetryClient wraps base in a retryablehttp client that applies p.
+// retryablehttp does the looping, body rewinding and draining; the wait is
+// done in CheckRetry (cancellable through the request's context) because
+// the decision and the wait both need the request's retry state, which
+// retryablehttp's Backoff cannot see after a network error.
+func newRetryClient(p RetryPolicy, base http.RoundTripper, log *slog.Logger) http.RoundTripper {
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &http.Client{Transport: base}
+	rc.Logger = nil
+	rc.RetryMax = 1 << 20 // bounded by CheckRetry: MaxAttempts for transient errors, MaxWait for all
+	rc.ErrorHandler = func(resp *http.Response, err error, _ int) (*http.Response, error) {
+		// The last response goes up to go-github, which turns it into an
+		// error with the status and GitHub's message; a transport error or
+		// a cancellation goes up alone.
+		if err != nil {
+			if resp != nil {
+				_ = resp.Body.Close()
+			}
+			return nil, err
+		}
+		return resp, nil
+	}
+	rc.Backoff = func(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
+	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		st, _ := ctx.Value(stateKey).(*retryState)
+		if st == nil {
+			st = &retryState{start: p.Now()}
+		}
+		retry, wait, cause := p.decide(ctx, st, st.attempts, resp, err)
+		st.attempts++
+		if !retry {
+			return false, nil
+		}
+		wait += p.Jitter(wait/10 + 50*time.Millisecond)
+		method, path := "", ""
+		if resp != nil && resp.Request != nil {
+			method, path = resp.Request.Method, resp.Request.URL.Path
+		}
+		if p.Now().Add(wait).Sub(st.start) > p.MaxWait {
+			log.Warn("giving up on GitHub API request: the next retry would pass --max-wait",
+				"method", method, "path", path, "cause", cause, "wait", wait.Round(time.Millisecond), "max_wait", p.MaxWait)
+			return false, nil
+		}
+		log.Warn("retrying GitHub API request", "method", method, "path", path,
+			"cause", cause, "wait", wait.Round(time.Millisecond), "attempt", st.attempts+1)
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-timer.C:
+			return true, nil
+		}
+	}
+	return &retryablehttp.RoundTripper{Client: rc}
+}
