@@ -1,0 +1,126 @@
+package bootstrap
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
+)
+
+// Format is an output format: "text" (tables for people) or "json".
+type Format string
+
+// ParseFormat checks an --output value.
+func ParseFormat(s string) (Format, error) {
+	switch s {
+	case "", "text":
+		return "text", nil
+	case "json":
+		return "json", nil
+	}
+	return "", failure.Wrap(failure.Usage, fmt.Errorf("--output %q: use text or json", s))
+}
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+func table(w io.Writer, header string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
+}
+
+// WriteRunners writes runners as a table or JSON.
+func WriteRunners(w io.Writer, f Format, rs []github.Runner) error {
+	if rs == nil {
+		rs = []github.Runner{}
+	}
+	if f == "json" {
+		return WriteJSON(w, rs)
+	}
+	rows := make([][]string, 0, len(rs))
+	for _, r := range rs {
+		busy := "-"
+		if r.Busy {
+			busy = "busy"
+		}
+		rows = append(rows, []string{fmt.Sprint(r.ID), r.Name, r.Status, busy, r.OS, strings.Join(r.LabelNames(), ",")})
+	}
+	return table(w, "ID\tNAME\tSTATUS\tBUSY\tOS\tLABELS", rows)
+}
+
+// WriteDownloads writes the runner packages as a table or JSON.
+func WriteDownloads(w io.Writer, f Format, ds []github.Download) error {
+	if ds == nil {
+		ds = []github.Download{}
+	}
+	if f == "json" {
+		return WriteJSON(w, ds)
+	}
+	rows := make([][]string, 0, len(ds))
+	for _, d := range ds {
+		sum := d.SHA256
+		if sum == "" {
+			sum = "(none)"
+		}
+		rows = append(rows, []string{d.OS, d.Architecture, d.Filename, sum})
+	}
+	return table(w, "OS\tARCH\tFILENAME\tSHA256", rows)
+}
+
+// WriteToken prints a token the user asked for: the token alone on a line
+// (for $(...)), or JSON with its expiry.
+func WriteToken(w io.Writer, f Format, t github.Token) error {
+	if f == "json" {
+		return WriteJSON(w, struct {
+			Token     string `json:"token"`
+			ExpiresAt string `json:"expires_at"`
+		}{t.Value.Reveal(), t.ExpiresAt.UTC().Format(time.RFC3339)})
+	}
+	_, err := fmt.Fprintln(w, t.Value.Reveal())
+	return err
+}
+
+// WritePrune reports a prune.
+func WritePrune(w io.Writer, f Format, r PruneResult) error {
+	if f == "json" {
+		return WriteJSON(w, r)
+	}
+	verb := "deleted"
+	if r.DryRun {
+		verb = "would delete"
+	}
+	var rows [][]string
+	for _, x := range r.Deleted {
+		rows = append(rows, []string{verb, fmt.Sprint(x.ID), x.Name, strings.Join(x.LabelNames(), ",")})
+	}
+	for _, x := range r.Skipped {
+		rows = append(rows, []string{"skipped (busy)", fmt.Sprint(x.ID), x.Name, strings.Join(x.LabelNames(), ",")})
+	}
+	for _, x := range r.Failed {
+		rows = append(rows, []string{"FAILED: " + x.Error, fmt.Sprint(x.Runner.ID), x.Runner.Name, strings.Join(x.Runner.LabelNames(), ",")})
+	}
+	if err := table(w, "ACTION\tID\tNAME\tLABELS", rows); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d %s, %d skipped, %d failed\n", len(r.Deleted), verb, len(r.Skipped), len(r.Failed))
+	return err
+}

@@ -1,0 +1,475 @@
+// Command runnerctl turns a host into a registered, running GitHub Actions
+// self-hosted runner and removes it cleanly. This file maps flags (also
+// from RUNNERCTL_* and a YAML --config file) onto the option structs of
+// package bootstrap and maps errors onto the documented exit codes; the
+// work is done in bootstrap.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+	"gopkg.in/yaml.v3"
+
+	"github.com/runnerctl/runnerctl/bootstrap"
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// Exit codes (README "Exit codes").
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	switch failure.KindOf(err) {
+	case failure.Usage:
+		return 2
+	case failure.Auth:
+		return 3
+	case failure.NotFound:
+		return 4
+	case failure.Integrity:
+		return 5
+	case failure.RunnerConfig:
+		return 6
+	case failure.Service:
+		return 7
+	case failure.Timeout:
+		return 8
+	}
+	return 1
+}
+
+// cmdEnv is what every command's action gets besides its flags.
+type cmdEnv struct {
+	stdout, stderr io.Writer
+	redactor       *secret.Redactor
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	env := &cmdEnv{stdout: stdout, stderr: stderr, redactor: &secret.Redactor{}}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := newApp(env).RunContext(ctx, args)
+	if err != nil {
+		fmt.Fprintf(stderr, "runnerctl: error: %s\n", env.redactor.Redact(err.Error()))
+	}
+	return exitCode(err)
+}
+
+func newApp(env *cmdEnv) *cli.App {
+	return &cli.App{
+		Name:  "runnerctl",
+		Usage: "turn this host into a GitHub Actions self-hosted runner, and remove it cleanly",
+		Description: "Exit codes: 0 ok, 1 unexpected, 2 usage/config, 3 authentication or permission, 4 target not found,\n" +
+			"5 integrity, 6 runner configuration failed, 7 service manager failed, 8 runner not online in time.\n" +
+			"Every flag can also be set as RUNNERCTL_<FLAG> (RUNNERCTL_URL, RUNNERCTL_MAX_WAIT, ...) or as a key of the\n" +
+			"YAML --config file (default " + platform.DefaultConfigFile() + " when present). Precedence: flag, environment, file.",
+		Version:         version,
+		HideHelpCommand: true,
+		Writer:          env.stdout,
+		ErrWriter:       env.stderr,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return failure.Wrap(failure.Usage, fmt.Errorf("%w (see --help)", err))
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(env.stderr, "runnerctl: no command %q; see runnerctl --help\n", name)
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return failure.Wrap(failure.Usage, fmt.Errorf("no command %q; see runnerctl --help", c.Args().First()))
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: []*cli.Command{
+			command(env, &cli.Command{
+				Name:      "downloads",
+				Usage:     "list the runner packages the server offers (the list-runner-applications call)",
+				UsageText: "runnerctl downloads --url https://github.com/ORG [--output json]",
+			}, targetFlags(), runDownloads),
+			{
+				Name:  "token",
+				Usage: "mint a registration or remove token (printed: it is what you asked for)",
+				Subcommands: []*cli.Command{
+					command(env, &cli.Command{Name: "registration", Usage: "mint a registration token (valid for one hour)",
+						UsageText: "runnerctl token registration --url https://github.com/ORG [--output json]"}, targetFlags(), runToken(true)),
+					command(env, &cli.Command{Name: "remove", Usage: "mint a remove token (valid for one hour)",
+						UsageText: "runnerctl token remove --url https://github.com/ORG [--output json]"}, targetFlags(), runToken(false)),
+				},
+				Action: needSubcommand,
+			},
+			{
+				Name:  "runners",
+				Usage: "list, show, delete and prune the runners registered at a repository, organization or enterprise",
+				Subcommands: []*cli.Command{
+					command(env, &cli.Command{Name: "list", Usage: "list runners (all pages)",
+						UsageText: "runnerctl runners list --url URL [--status offline] [--label gpu] [--name-prefix ci-] [--output json]"},
+						append(filterFlags(), targetFlags()...), runRunnersList),
+					command(env, &cli.Command{Name: "get", Usage: "show one runner, by id or --name", ArgsUsage: "[ID]",
+						UsageText: "runnerctl runners get --url URL (ID | --name NAME) [--output json]"},
+						append([]cli.Flag{nameFlag()}, targetFlags()...), runRunnersGet),
+					command(env, &cli.Command{Name: "delete", Usage: "delete one runner registration, by id or --name", ArgsUsage: "[ID]",
+						UsageText: "runnerctl runners delete --url URL (ID | --name NAME)"},
+						append([]cli.Flag{nameFlag()}, targetFlags()...), runRunnersDelete),
+					command(env, &cli.Command{Name: "prune",
+						Usage:     "delete offline runners left behind by dead hosts (never an online or busy one)",
+						UsageText: "runnerctl runners prune --url URL (--label L | --name-prefix P | --all) [--dry-run] [--parallel N]"},
+						append(pruneFlags(), targetFlags()...), runRunnersPrune),
+				},
+				Action: needSubcommand,
+			},
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(c *cli.Context) error {
+					_, err := fmt.Fprintf(env.stdout, "runnerctl %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+					return err
+				},
+			},
+		},
+	}
+}
+
+func needSubcommand(c *cli.Context) error {
+	_ = cli.ShowSubcommandHelp(c)
+	if c.NArg() > 0 {
+		return failure.Wrap(failure.Usage, fmt.Errorf("%s: no subcommand %q", c.Command.Name, c.Args().First()))
+	}
+	return failure.Wrap(failure.Usage, fmt.Errorf("%s: a subcommand is needed", c.Command.Name))
+}
+
+// envName is the environment variable of a flag: --max-wait → RUNNERCTL_MAX_WAIT.
+func envName(flag string) []string {
+	return []string{"RUNNERCTL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
+}
+
+func strFlag(name, usage, value string) cli.Flag {
+	return altsrc.NewStringFlag(&cli.StringFlag{Name: name, Usage: usage, Value: value, EnvVars: envName(name)})
+}
+
+func boolFlag(name, usage string) cli.Flag {
+	return altsrc.NewBoolFlag(&cli.BoolFlag{Name: name, Usage: usage, EnvVars: envName(name)})
+}
+
+func listFlag(name, usage string) cli.Flag {
+	return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: name, Usage: usage, EnvVars: envName(name)})
+}
+
+// commonFlags are on every command that does work.
+func commonFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "YAML file whose keys are long flag names", EnvVars: envName("config")},
+		strFlag("log-format", "text or json (logs go to stderr)", "text"),
+		strFlag("log-level", "debug, info, warn or error", "info"),
+		strFlag("output", "text or json (results go to stdout)", "text"),
+	}
+}
+
+// targetFlags select the GitHub target and credentials.
+func targetFlags() []cli.Flag {
+	return append(commonFlags(),
+		strFlag("url", "web URL: https://HOST/OWNER/REPO, https://HOST/ORG or https://HOST/enterprises/SLUG", ""),
+		strFlag("api-url", "REST API base, when it is not derived from --url (github.com → api.github.com, *.ghe.com → api.SUB.ghe.com, GHES → HOST/api/v3)", ""),
+		strFlag("access-token-file", "file holding a PAT (else RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN is used; a token is never a flag value)", ""),
+		strFlag("ca-file", "extra PEM roots, for a GHES with a private CA", ""),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "max-wait", Usage: "longest time one API request may wait for retries and rate limits", Value: 10 * time.Minute, EnvVars: envName("max-wait")}),
+	)
+}
+
+func filterFlags() []cli.Flag {
+	return []cli.Flag{
+		strFlag("status", "only runners with this status: online or offline", ""),
+		listFlag("label", "only runners carrying this label (repeat, or comma-separate, for all of several)"),
+		strFlag("name-prefix", "only runners whose name starts with this", ""),
+	}
+}
+
+func nameFlag() cli.Flag { return strFlag("name", "the runner's name instead of its id", "") }
+
+func pruneFlags() []cli.Flag {
+	return []cli.Flag{
+		listFlag("label", "only offline runners carrying this label (repeat for all of several)"),
+		strFlag("name-prefix", "only offline runners whose name starts with this", ""),
+		boolFlag("all", "every offline runner, when no --label or --name-prefix is given"),
+		boolFlag("dry-run", "show what would be deleted, delete nothing"),
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "parallel", Usage: "deletions in flight at once (1-16)", Value: 4, EnvVars: envName("parallel")}),
+	}
+}
+
+// opts is what every command gets: its flags resolved, a logger, the output format.
+type opts struct {
+	*cli.Context
+	env    *cmdEnv
+	log    *slog.Logger
+	format bootstrap.Format
+}
+
+// command finishes a leaf command: its flags, the config file applied to
+// them, and the logger and output format parsed before the action runs.
+func command(env *cmdEnv, c *cli.Command, flags []cli.Flag, action func(o opts) error) *cli.Command {
+	c.Flags = flags
+	c.Before = func(cc *cli.Context) error { return applyConfigFile(cc, c.Flags) }
+	c.Action = func(cc *cli.Context) error {
+		log, err := newLogger(env.stderr, cc.String("log-format"), cc.String("log-level"))
+		if err != nil {
+			return err
+		}
+		f, err := bootstrap.ParseFormat(cc.String("output"))
+		if err != nil {
+			return err
+		}
+		return action(opts{Context: cc, env: env, log: log, format: f})
+	}
+	return c
+}
+
+// applyConfigFile fills flags not set on the command line or in the
+// environment from the YAML file. An unknown key is an error: a typo in a
+// fleet's config must not be ignored silently.
+func applyConfigFile(c *cli.Context, flags []cli.Flag) error {
+	path := c.String("config")
+	if path == "" {
+		if _, err := os.Stat(platform.DefaultConfigFile()); err != nil {
+			return nil
+		}
+		path = platform.DefaultConfigFile()
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return failure.Wrap(failure.Usage, fmt.Errorf("read --config: %w", err))
+	}
+	var keys map[string]any
+	if err := yaml.Unmarshal(raw, &keys); err != nil {
+		return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: %w", path, err))
+	}
+	known := map[string]bool{}
+	for _, f := range flags {
+		known[f.Names()[0]] = true
+	}
+	for k := range keys {
+		if !known[k] {
+			return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q is not a flag of %q", path, k, c.Command.FullName()))
+		}
+	}
+	src, err := altsrc.NewYamlSourceFromFile(path)
+	if err != nil {
+		return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: %w", path, err))
+	}
+	if err := altsrc.ApplyInputSourceValues(c, src, flags); err != nil {
+		return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: %w", path, err))
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, failure.Wrap(failure.Usage, fmt.Errorf("--log-level %q: use debug, info, warn or error", level))
+	}
+	ho := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, failure.Wrap(failure.Usage, fmt.Errorf("--log-format %q: use text or json", format))
+}
+
+// accessToken finds the API credential: --access-token-file, then
+// RUNNERCTL_ACCESS_TOKEN, then GITHUB_TOKEN.
+func accessToken(o opts) (secret.Secret, error) {
+	var tok secret.Secret
+	if f := o.String("access-token-file"); f != "" {
+		s, err := secret.FromFile(f)
+		if err != nil {
+			return tok, failure.Wrap(failure.Usage, fmt.Errorf("--access-token-file: %w", err))
+		}
+		tok = s
+	} else if v := os.Getenv("RUNNERCTL_ACCESS_TOKEN"); strings.TrimSpace(v) != "" {
+		tok = secret.New(v)
+	} else if v := os.Getenv("GITHUB_TOKEN"); strings.TrimSpace(v) != "" {
+		tok = secret.New(v)
+	} else {
+		return tok, failure.Wrap(failure.Usage, errors.New("no API credential: give --access-token-file FILE, or set RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN"))
+	}
+	o.env.redactor.Add(tok)
+	return tok, nil
+}
+
+func newClient(o opts) (*github.Client, error) {
+	t, err := github.ParseTarget(o.String("url"), o.String("api-url"))
+	if err != nil {
+		return nil, err
+	}
+	tok, err := accessToken(o)
+	if err != nil {
+		return nil, err
+	}
+	o.log.Debug("GitHub target", "url", t.URL, "scope", t.Kind.String(), "api", t.APIBase.String())
+	return github.New(github.Options{
+		Target: t, Token: tok, Version: version, CAFile: o.String("ca-file"),
+		Retry: github.DefaultRetryPolicy(o.Duration("max-wait")), Logger: o.log,
+	})
+}
+
+func runDownloads(o opts) error {
+	c, err := newClient(o)
+	if err != nil {
+		return err
+	}
+	ds, err := c.Downloads(o.Context.Context)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		o.env.redactor.Add(d.TempDownloadToken)
+	}
+	return bootstrap.WriteDownloads(o.env.stdout, o.format, ds)
+}
+
+func runToken(registration bool) func(o opts) error {
+	return func(o opts) error {
+		c, err := newClient(o)
+		if err != nil {
+			return err
+		}
+		var t github.Token
+		if registration {
+			t, err = c.RegistrationToken(o.Context.Context)
+		} else {
+			t, err = c.RemoveToken(o.Context.Context)
+		}
+		if err != nil {
+			return err
+		}
+		o.log.Info("token minted", "expires_at", t.ExpiresAt.UTC().Format(time.RFC3339))
+		return bootstrap.WriteToken(o.env.stdout, o.format, t)
+	}
+}
+
+func runRunnersList(o opts) error {
+	f := bootstrap.RunnerFilter{Status: o.String("status"), Labels: splitList(o.StringSlice("label")), NamePrefix: o.String("name-prefix")}
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	c, err := newClient(o)
+	if err != nil {
+		return err
+	}
+	rs, err := c.ListRunners(o.Context.Context, "")
+	if err != nil {
+		return err
+	}
+	return bootstrap.WriteRunners(o.env.stdout, o.format, f.Select(rs))
+}
+
+// oneRunner resolves the ID argument or --name to a runner.
+func oneRunner(o opts, c *github.Client) (github.Runner, error) {
+	name := o.String("name")
+	switch {
+	case o.NArg() == 1 && name == "":
+		id, err := strconv.ParseInt(o.Args().First(), 10, 64)
+		if err != nil || id <= 0 {
+			return github.Runner{}, failure.Wrap(failure.Usage, fmt.Errorf("runner id %q: want a positive number (or use --name)", o.Args().First()))
+		}
+		return c.GetRunner(o.Context.Context, id)
+	case o.NArg() == 0 && name != "":
+		r, err := c.FindRunner(o.Context.Context, name)
+		if err != nil {
+			return github.Runner{}, err
+		}
+		if r == nil {
+			return github.Runner{}, failure.Wrap(failure.NotFound, fmt.Errorf("no runner named %q at %s", name, c.Target().Describe()))
+		}
+		return *r, nil
+	}
+	return github.Runner{}, failure.Wrap(failure.Usage, errors.New("give a runner id or --name NAME (one of them)"))
+}
+
+func runRunnersGet(o opts) error {
+	c, err := newClient(o)
+	if err != nil {
+		return err
+	}
+	r, err := oneRunner(o, c)
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		return bootstrap.WriteJSON(o.env.stdout, r)
+	}
+	return bootstrap.WriteRunners(o.env.stdout, o.format, []github.Runner{r})
+}
+
+func runRunnersDelete(o opts) error {
+	c, err := newClient(o)
+	if err != nil {
+		return err
+	}
+	r, err := oneRunner(o, c)
+	if err != nil {
+		return err
+	}
+	if err := c.DeleteRunner(o.Context.Context, r.ID); err != nil {
+		if github.StatusCode(err) == 422 {
+			return fmt.Errorf("runner %d %q is running a job; GitHub deletes runners only when idle: %w", r.ID, r.Name, err)
+		}
+		return err
+	}
+	o.log.Info("deleted runner", "id", r.ID, "name", r.Name)
+	return nil
+}
+
+func runRunnersPrune(o opts) error {
+	c, err := newClient(o)
+	if err != nil {
+		return err
+	}
+	res, err := bootstrap.Prune(o.Context.Context, c, bootstrap.PruneOptions{
+		Labels: splitList(o.StringSlice("label")), NamePrefix: o.String("name-prefix"),
+		All: o.Bool("all"), DryRun: o.Bool("dry-run"), Parallel: o.Int("parallel"),
+	}, o.log)
+	if failure.KindOf(err) == failure.Usage {
+		return err
+	}
+	if werr := bootstrap.WritePrune(o.env.stdout, o.format, res); werr != nil && err == nil {
+		err = werr
+	}
+	return err
+}
+
+// splitList accepts repeated flags and comma-separated values alike.
+func splitList(in []string) []string {
+	var out []string
+	for _, v := range in {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"runnerctl": func() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar against the runnerctl binary
+// (this test binary re-executed as runnerctl) and a fresh fake GHES per
+// script, reachable as $GHES with the PAT in $GHES_TOKEN.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(e *testscript.Env) error {
+			srv := githubtest.New()
+			e.Defer(srv.Close)
+			e.Values["ghes"] = srv
+			e.Setenv("GHES", srv.URL)
+			e.Setenv("GHES_TOKEN", githubtest.Token)
+			e.Setenv("RUNNERCTL_ACCESS_TOKEN", "")
+			e.Setenv("GITHUB_TOKEN", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"ghes": ghesCmd},
+	})
+}
+
+// ghesCmd drives the fake from a script:
+//
+//	ghes seed SCOPE COUNT PREFIX STATUS [LABEL,...]   add runners
+//	ghes busy SCOPE NAME                              mark a runner online and busy
+//	ghes fault STATUS [Header=Value ...]              queue a canned response
+//	ghes reset-conn                                   queue a dropped connection
+//	ghes requests N                                   exactly N API requests so far
+//	ghes gap SECONDS                                  the last two requests are at least SECONDS apart
+//	ghes runners SCOPE N                              exactly N runners registered in SCOPE
+//	ghes clear                                        forget the request log
+func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("ghes does not support !")
+	}
+	srv := ts.Value("ghes").(*githubtest.Server)
+	if len(args) == 0 {
+		ts.Fatalf("usage: ghes seed|busy|fault|reset-conn|requests|gap|runners|clear ...")
+	}
+	atoi := func(s string) int {
+		n, err := strconv.Atoi(s)
+		ts.Check(err)
+		return n
+	}
+	switch args[0] {
+	case "seed":
+		req := githubtest.SeedRequest{Scope: args[1], Count: atoi(args[2]), NamePrefix: args[3], Status: args[4]}
+		if len(args) > 5 {
+			req.Labels = strings.Split(args[5], ",")
+		}
+		srv.Seed(req)
+	case "busy":
+		for _, r := range srv.Runners(args[1]) {
+			if r.Name == args[2] {
+				srv.SetRunnerStatus(r.ID, "online", true)
+			}
+		}
+	case "fault":
+		f := githubtest.Fault{Status: atoi(args[1]), Header: map[string]string{}}
+		for _, kv := range args[2:] {
+			k, v, _ := strings.Cut(kv, "=")
+			f.Header[k] = v
+		}
+		if f.Status == 403 || f.Status == 429 {
+			f.Body = `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`
+		}
+		srv.PushFault(f)
+	case "reset-conn":
+		srv.PushFault(githubtest.Fault{Reset: true})
+	case "requests":
+		if got := len(srv.Requests()); got != atoi(args[1]) {
+			ts.Fatalf("fake GHES saw %d API requests, want %s", got, args[1])
+		}
+	case "gap":
+		reqs := srv.Requests()
+		if len(reqs) < 2 {
+			ts.Fatalf("fewer than two requests")
+		}
+		gap := reqs[len(reqs)-1].Time.Sub(reqs[len(reqs)-2].Time)
+		want := time.Duration(atoi(args[1])) * time.Second
+		if gap < want {
+			ts.Fatalf("last two requests %v apart, want at least %v", gap, want)
+		}
+		ts.Logf("last two requests %v apart", gap.Round(time.Millisecond))
+	case "runners":
+		if got := len(srv.Runners(args[1])); got != atoi(args[2]) {
+			ts.Fatalf("%s has %d runners, want %s", args[1], got, args[2])
+		}
+	case "clear":
+		srv.ResetRequests()
+	default:
+		ts.Fatalf("ghes: unknown subcommand %q", args[0])
+	}
+}
+
+// TestNoTestDoublesInBinary checks that the fakes are not linked into runnerctl.
+func TestNoTestDoublesInBinary(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasSuffix(dep, "test") && strings.HasPrefix(dep, "github.com/runnerctl/") {
+			t.Errorf("runnerctl links the test double %s", dep)
+		}
+	}
+	if !strings.Contains(string(out), "github.com/runnerctl/runnerctl/bootstrap/github\n") {
+		t.Fatalf("go list output looks wrong:\n%s", out)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	base := errors.New("x")
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{base, 1},
+		{failure.Wrap(failure.Usage, base), 2},
+		{failure.Wrap(failure.Auth, base), 3},
+		{failure.Wrap(failure.NotFound, base), 4},
+		{failure.Wrap(failure.Integrity, base), 5},
+		{failure.Wrap(failure.RunnerConfig, base), 6},
+		{failure.Wrap(failure.Service, base), 7},
+		{failure.Wrap(failure.Timeout, base), 8},
+		{fmt.Errorf("install: %w", failure.Wrap(failure.NotFound, base)), 4},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
