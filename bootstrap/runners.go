@@ -142,7 +142,7 @@ func Prune(ctx context.Context, api RunnerAPI, o PruneOptions, log *slog.Logger)
 			defer mu.Unlock()
 			switch {
 			case err == nil:
-				log.Info("prune: deleted runner", "id", r.ID, "name", r.Name)
+				log.Debug("prune: deleted runner", "id", r.ID, "name", r.Name)
 				res.Deleted = append(res.Deleted, r)
 			case github.StatusCode(err) == 422:
 				// GitHub refuses to delete a runner that is running a job: it came back.
