@@ -25,6 +25,7 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap"
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/platform"
@@ -109,6 +110,18 @@ func newApp(env *cmdEnv) *cli.App {
 				Usage:     "list the runner packages the server offers (the list-runner-applications call)",
 				UsageText: "runnerctl downloads --url https://github.com/ORG [--output json]",
 			}, targetFlags(), runDownloads),
+			command(env, &cli.Command{
+				Name:  "download",
+				Usage: "download and verify runner packages into the cache (--all: every platform, for mirrors)",
+				UsageText: "runnerctl download --url URL [--os linux --arch arm64 | --all] [--cache-dir D]\n" +
+					"runnerctl download --package-file F --sha256 HEX     (import a package into the cache, offline)",
+			}, append(append(packageFlags(), boolFlag("all", "every platform the server lists")), targetFlags()...), runDownload),
+			command(env, &cli.Command{
+				Name:  "prepare",
+				Usage: "golden-image step: download, verify and extract the runner package into --dir, create the runner user; no registration",
+				UsageText: "runnerctl prepare --url URL [--dir /opt/actions-runner] [--user runner]\n" +
+					"runnerctl prepare --package-file actions-runner-linux-x64-2.336.0.tar.gz --sha256 HEX [--dir D]     (offline)",
+			}, append(append(packageFlags(), runnerDirFlags()...), targetFlags()...), runPrepare),
 			{
 				Name:  "token",
 				Usage: "mint a registration or remove token (printed: it is what you asked for)",
@@ -203,6 +216,24 @@ func filterFlags() []cli.Flag {
 		strFlag("status", "only runners with this status: online or offline", ""),
 		listFlag("label", "only runners carrying this label (repeat, or comma-separate, for all of several)"),
 		strFlag("name-prefix", "only runners whose name starts with this", ""),
+	}
+}
+
+// packageFlags choose and store the runner package.
+func packageFlags() []cli.Flag {
+	return []cli.Flag{
+		strFlag("os", "package OS instead of this host's: linux, osx or win", ""),
+		strFlag("arch", "package architecture instead of this host's: x64, arm or arm64", ""),
+		strFlag("package-file", "a local runner package instead of the API (offline; needs --sha256)", ""),
+		strFlag("sha256", "the expected sha256 of --package-file", ""),
+		strFlag("cache-dir", "where verified packages are kept", platform.DefaultCacheDir()),
+	}
+}
+
+func runnerDirFlags() []cli.Flag {
+	return []cli.Flag{
+		strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
+		strFlag("user", "the unprivileged user the runner runs as (created as a system user when missing, as root on Linux)", "runner"),
 	}
 }
 
@@ -458,6 +489,80 @@ func runRunnersPrune(o opts) error {
 	if werr := bootstrap.WritePrune(o.env.stdout, o.format, res); werr != nil && err == nil {
 		err = werr
 	}
+	return err
+}
+
+func packageOptions(o opts) bootstrap.PackageOptions {
+	return bootstrap.PackageOptions{OS: o.String("os"), Arch: o.String("arch"), PackageFile: o.String("package-file"), SHA256: o.String("sha256")}
+}
+
+// packageTools builds the API client (unless the package is local), the
+// cache and the fetcher.
+func packageTools(o opts, needAPI bool) (bootstrap.DownloadsAPI, *fetch.Cache, *fetch.Fetcher, error) {
+	var api bootstrap.DownloadsAPI
+	if needAPI {
+		c, err := newClient(o)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		api = c
+	}
+	tr, err := github.NewTransport(o.String("ca-file"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var tty io.Writer
+	if f, ok := o.env.stderr.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = f
+		}
+	}
+	f := &fetch.Fetcher{
+		Transport: tr, UserAgent: "runnerctl/" + version, MaxAttempts: 8, MinBackoff: time.Second, MaxBackoff: 30 * time.Second, Log: o.log,
+		Progress: func(name string, total int64) *fetch.Progress { return fetch.NewProgress(tty, o.log, name, total) },
+	}
+	return api, &fetch.Cache{Dir: o.String("cache-dir"), Log: o.log}, f, nil
+}
+
+func runDownload(o opts) error {
+	po := packageOptions(o)
+	api, cache, f, err := packageTools(o, !po.Offline())
+	if err != nil {
+		return err
+	}
+	es, err := bootstrap.Download(o.Context.Context, api, cache, f, bootstrap.DownloadOptions{Package: po, All: o.Bool("all")})
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		return bootstrap.WriteJSON(o.env.stdout, es)
+	}
+	for _, e := range es {
+		fmt.Fprintf(o.env.stdout, "%s  %s\n", e.SHA256, e.Path) // sha256sum's format
+	}
+	return nil
+}
+
+func runPrepare(o opts) error {
+	po := packageOptions(o)
+	api, cache, f, err := packageTools(o, !po.Offline())
+	if err != nil {
+		return err
+	}
+	res, err := bootstrap.Prepare(o.Context.Context, api, cache, f, bootstrap.PrepareOptions{
+		Package: po, Dir: o.String("dir"), User: o.String("user"), Version: version,
+	}, o.log)
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		return bootstrap.WriteJSON(o.env.stdout, res)
+	}
+	what := "prepared"
+	if res.Unchanged {
+		what = "already prepared"
+	}
+	_, err = fmt.Fprintf(o.env.stdout, "%s %s from %s (sha256 %s)\n", what, res.Dir, res.Package, res.SHA256)
 	return err
 }
 

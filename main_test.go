@@ -1,8 +1,12 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"os"
 	"os/exec"
 	"strconv"
@@ -36,9 +40,19 @@ func TestScripts(t *testing.T) {
 			e.Setenv("GHES_TOKEN", githubtest.Token)
 			e.Setenv("RUNNERCTL_ACCESS_TOKEN", "")
 			e.Setenv("GITHUB_TOKEN", "")
-			return nil
+			origin := githubtest.NewOrigin()
+			e.Defer(origin.Close)
+			e.Values["origin"] = origin
+			pkg, err := buildTestPackage(e.WorkDir)
+			if err != nil {
+				return err
+			}
+			publishEverywhere(srv, origin, pkg, "")
+			sum := sha256.Sum256(pkg)
+			e.Setenv("PKG_SHA256", hex.EncodeToString(sum[:]))
+			return os.WriteFile(filepath.Join(e.WorkDir, "actions-runner-linux-x64-2.336.0.tar.gz"), pkg, 0o644)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"ghes": ghesCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"ghes": ghesCmd, "origin": originCmd},
 	})
 }
 
@@ -113,6 +127,117 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 		srv.ResetRequests()
 	default:
 		ts.Fatalf("ghes: unknown subcommand %q", args[0])
+	}
+}
+
+// buildTestPackage packs a small runner-shaped tree with GNU tar, as the
+// runner's release does (tar -czf NAME -C layout .): executables, an
+// in-tree symlink like externals/node20/bin/npm, and 256 KiB of random data.
+func buildTestPackage(work string) ([]byte, error) {
+	layout, err := os.MkdirTemp(work, "layout-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(layout)
+	files := map[string]os.FileMode{"config.sh": 0o755, "run.sh": 0o755, "env.sh": 0o755, "bin/Runner.Listener": 0o755,
+		"bin/Runner.Listener.dll": 0o644, "externals/node20/lib/node_modules/npm/bin/npm-cli.js": 0o755}
+	for p, m := range files {
+		full := filepath.Join(layout, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(full, []byte("#!/bin/sh\n"), m); err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(full, m); err != nil {
+			return nil, err
+		}
+	}
+	noise := make([]byte, 256<<10)
+	_, _ = rand.Read(noise)
+	if err := os.WriteFile(filepath.Join(layout, "bin", "noise.bin"), noise, 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(layout, "externals/node20/bin"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Symlink("../lib/node_modules/npm/bin/npm-cli.js", filepath.Join(layout, "externals/node20/bin/npm")); err != nil {
+		return nil, err
+	}
+	out := filepath.Join(work, "pkg.tar.gz")
+	defer os.Remove(out)
+	if b, err := exec.Command("tar", "-czf", out, "-C", layout, ".").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("tar: %v: %s", err, b)
+	}
+	return os.ReadFile(out)
+}
+
+// publishEverywhere lists pkg for every Linux and macOS platform (same
+// bytes), with sum as its checksum ("" for the real one).
+func publishEverywhere(srv *githubtest.Server, origin *githubtest.Origin, pkg []byte, sum string) {
+	var ds []githubtest.Download
+	for _, osName := range []string{"linux", "osx"} {
+		for _, arch := range []string{"x64", "arm64", "arm"} {
+			if osName == "osx" && arch == "arm" {
+				continue
+			}
+			d := origin.Publish(osName, arch, "actions-runner-"+osName+"-"+arch+"-2.336.0.tar.gz", pkg, "tmp-dl-token-"+osName+arch)
+			if sum != "" {
+				d.SHA256 = sum
+			}
+			ds = append(ds, d)
+		}
+	}
+	srv.SetDownloads(ds)
+}
+
+// originCmd drives the download origin from a script:
+//
+//	origin cut N                  the next response is cut after N bytes
+//	origin requests N             exactly N requests so far
+//	origin ranged                 the last request asked for a Range
+//	origin clean-auth             no request carried anything but its temp token
+//	origin publish FILE [SUM]     list FILE as every platform's package (checksum SUM instead of its own)
+func originCmd(ts *testscript.TestScript, neg bool, args []string) {
+	o := ts.Value("origin").(*githubtest.Origin)
+	srv := ts.Value("ghes").(*githubtest.Server)
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: origin cut|requests|ranged|clean-auth|publish ...")
+	}
+	switch args[0] {
+	case "cut":
+		n, err := strconv.ParseInt(args[1], 10, 64)
+		ts.Check(err)
+		o.CutNext(n)
+	case "requests":
+		if got := len(o.Requests()); strconv.Itoa(got) != args[1] {
+			ts.Fatalf("origin saw %d requests, want %s", got, args[1])
+		}
+	case "ranged":
+		reqs := o.Requests()
+		if len(reqs) == 0 || !strings.HasPrefix(reqs[len(reqs)-1].RawQuery, "bytes=") {
+			ts.Fatalf("the last origin request had no Range: %+v", reqs)
+		}
+		ts.Logf("last origin request: Range %s", reqs[len(reqs)-1].RawQuery)
+	case "clean-auth":
+		for _, r := range o.Requests() {
+			if r.Authorization != "" && !strings.HasPrefix(r.Authorization, "Bearer tmp-dl-token-") {
+				ts.Fatalf("origin saw Authorization %q", r.Authorization)
+			}
+			if strings.Contains(r.Authorization, githubtest.Token) {
+				ts.Fatalf("the API credential reached the download origin")
+			}
+		}
+	case "publish":
+		b, err := os.ReadFile(ts.MkAbs(args[1]))
+		ts.Check(err)
+		sum := ""
+		if len(args) > 2 {
+			sum = args[2]
+		}
+		publishEverywhere(srv, o, b, sum)
+	default:
+		ts.Fatalf("origin: unknown subcommand %q", args[0])
 	}
 }
 

@@ -4,3 +4,9 @@ package platform
 
 // DefaultConfigFile is read when --config is not given and the file exists.
 func DefaultConfigFile() string { return "/etc/runnerctl/config.yaml" }
+
+// DefaultCacheDir holds verified runner packages.
+func DefaultCacheDir() string { return "/var/cache/runnerctl" }
+
+// DefaultRunnerDir is where a runner is prepared or installed.
+func DefaultRunnerDir() string { return "/opt/actions-runner" }

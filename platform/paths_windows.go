@@ -5,11 +5,18 @@ import (
 	"path/filepath"
 )
 
-// DefaultConfigFile is read when --config is not given and the file exists.
-func DefaultConfigFile() string {
-	pd := os.Getenv("ProgramData")
-	if pd == "" {
-		pd = `C:\ProgramData`
+func programData() string {
+	if pd := os.Getenv("ProgramData"); pd != "" {
+		return pd
 	}
-	return filepath.Join(pd, "runnerctl", "config.yaml")
+	return `C:\ProgramData`
 }
+
+// DefaultConfigFile is read when --config is not given and the file exists.
+func DefaultConfigFile() string { return filepath.Join(programData(), "runnerctl", "config.yaml") }
+
+// DefaultCacheDir holds verified runner packages.
+func DefaultCacheDir() string { return filepath.Join(programData(), "runnerctl", "cache") }
+
+// DefaultRunnerDir is where a runner is prepared or installed.
+func DefaultRunnerDir() string { return `C:\actions-runner` }

@@ -85,6 +85,38 @@ func (c *Cache) Fetch(ctx context.Context, f *Fetcher, src Source, sink func(io.
 		}
 		return e, nil
 	}
+	c.Log.Info("downloading runner package", "file", src.Filename, "url", src.URL)
+	r, err := f.open(ctx, src)
+	if err != nil {
+		return Entry{}, err
+	}
+	defer r.Close()
+	var prog *Progress
+	if f.Progress != nil {
+		prog = f.Progress(src.Filename, r.total)
+	}
+	return c.store(r, src, sink, prog)
+}
+
+// Import verifies a local package file (offline installs: --package-file)
+// and stores it in the cache like a download, feeding sink on the way.
+func (c *Cache) Import(path string, src Source, sink func(io.Reader) error) (Entry, error) {
+	if e, ok := c.Lookup(src); ok && src.SHA256 != "" {
+		return c.Fetch(context.Background(), nil, Source{Filename: e.Filename, SHA256: e.SHA256}, sink)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return Entry{}, fmt.Errorf("open --package-file: %w", err)
+	}
+	defer fh.Close()
+	e, err := c.store(fh, src, sink, nil)
+	e.Downloaded = false
+	return e, err
+}
+
+// store hashes r while writing it to a temporary file in the cache (and to
+// sink), verifies it, and renames it into place.
+func (c *Cache) store(r io.Reader, src Source, sink func(io.Reader) error, prog *Progress) (Entry, error) {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return Entry{}, fmt.Errorf("create cache dir: %w", err)
 	}
@@ -99,19 +131,8 @@ func (c *Cache) Fetch(ctx context.Context, f *Fetcher, src Source, sink func(io.
 			os.Remove(tmp.Name())
 		}
 	}()
-
-	c.Log.Info("downloading runner package", "file", src.Filename, "url", src.URL)
-	r, err := f.open(ctx, src)
-	if err != nil {
-		return Entry{}, err
-	}
-	defer r.Close()
 	h := sha256.New()
 	buf := bufio.NewWriterSize(tmp, 1<<20)
-	var prog *Progress
-	if f.Progress != nil {
-		prog = f.Progress(src.Filename, r.total)
-	}
 	stream := io.TeeReader(&sniffer{r: r, filename: src.Filename}, io.MultiWriter(buf, h, prog))
 	if sink != nil {
 		if err := sink(stream); err != nil {
@@ -199,4 +220,3 @@ func (c *Cache) prune(just string) {
 		}
 	}
 }
-

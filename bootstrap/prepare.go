@@ -1,0 +1,263 @@
+package bootstrap
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/archive"
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/fetch"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+// DownloadsAPI is what the package steps need from the GitHub client.
+type DownloadsAPI interface {
+	Downloads(ctx context.Context) ([]github.Download, error)
+}
+
+// PackageOptions choose the runner package.
+type PackageOptions struct {
+	// OS and Arch override this host's platform (GitHub's names: linux|osx|win, x64|arm|arm64).
+	OS, Arch string
+	// PackageFile and SHA256 give a local package instead of the API (offline).
+	PackageFile, SHA256 string
+}
+
+// Validate checks the offline flags.
+func (o PackageOptions) Validate() error {
+	if o.PackageFile != "" && o.SHA256 == "" {
+		return failure.Wrap(failure.Usage, errors.New("--package-file needs --sha256 HEX (from the release notes, or `runnerctl downloads --output json`)"))
+	}
+	if o.SHA256 != "" {
+		if b, err := hex.DecodeString(o.SHA256); err != nil || len(b) != 32 {
+			return failure.Wrap(failure.Usage, fmt.Errorf("--sha256 %q: want 64 hex digits", o.SHA256))
+		}
+	}
+	return nil
+}
+
+// Offline reports whether no API call is needed.
+func (o PackageOptions) Offline() bool { return o.PackageFile != "" }
+
+// ResolvePackage returns the download source for the chosen platform.
+func ResolvePackage(ctx context.Context, api DownloadsAPI, o PackageOptions) (fetch.Source, error) {
+	if o.Offline() {
+		return fetch.Source{Filename: filepath.Base(o.PackageFile), SHA256: strings.ToLower(o.SHA256)}, nil
+	}
+	osName, arch, err := platform.PackagePlatform(o.OS, o.Arch)
+	if err != nil {
+		return fetch.Source{}, failure.Wrap(failure.Usage, err)
+	}
+	ds, err := api.Downloads(ctx)
+	if err != nil {
+		return fetch.Source{}, err
+	}
+	d, err := fetch.Pick(ds, osName, arch)
+	if err != nil {
+		return fetch.Source{}, err
+	}
+	return SourceOf(d), nil
+}
+
+// SourceOf turns a downloads-API entry into a download source.
+func SourceOf(d github.Download) fetch.Source {
+	return fetch.Source{URL: d.DownloadURL, Filename: d.Filename, Token: d.TempDownloadToken, SHA256: strings.ToLower(d.SHA256)}
+}
+
+// obtain puts the package in the cache (downloading or importing it) and
+// feeds sink the bytes on the way.
+func obtain(ctx context.Context, c *fetch.Cache, f *fetch.Fetcher, o PackageOptions, src fetch.Source, sink func(io.Reader) error) (fetch.Entry, error) {
+	if o.Offline() {
+		return c.Import(o.PackageFile, src, sink)
+	}
+	return c.Fetch(ctx, f, src, sink)
+}
+
+// PrepareOptions configure Prepare.
+type PrepareOptions struct {
+	Package PackageOptions
+	Dir     string
+	// User will own the runner directory; created (Linux, as root) when missing.
+	User    string
+	Version string // runnerctl's, for the state file
+}
+
+// PrepareResult says what Prepare did.
+type PrepareResult struct {
+	Dir         string `json:"dir"`
+	Package     string `json:"package"`
+	SHA256      string `json:"sha256"`
+	User        string `json:"user,omitempty"`
+	UserCreated bool   `json:"user_created"`
+	// Unchanged is true when the directory already held this package.
+	Unchanged bool `json:"unchanged"`
+}
+
+// listenerPath is the runner's entry binary, whose presence says a package is extracted.
+func listenerPath(dir, filename string) string {
+	if strings.HasSuffix(strings.ToLower(filename), ".zip") {
+		return filepath.Join(dir, "bin", "Runner.Listener.exe")
+	}
+	return filepath.Join(dir, "bin", "Runner.Listener")
+}
+
+// Prepare downloads (or takes from the cache or --package-file), verifies
+// and extracts the runner package into o.Dir, gives it to the runner user
+// and records it in DIR/.runnerctl.json. It registers nothing: it is the
+// golden-image step. The same call again changes nothing. A failure leaves
+// no directory behind.
+func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fetcher, o PrepareOptions, log *slog.Logger) (PrepareResult, error) {
+	if err := o.Package.Validate(); err != nil {
+		return PrepareResult{}, err
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil || o.Dir == "" {
+		return PrepareResult{}, failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %v", o.Dir, err))
+	}
+	src, err := ResolvePackage(ctx, api, o.Package)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	res := PrepareResult{Dir: dir, Package: src.Filename, User: o.User}
+
+	if st, err := ReadState(dir); err != nil {
+		return res, err
+	} else if st != nil && src.SHA256 != "" && st.Package.SHA256 == src.SHA256 {
+		if _, err := os.Stat(listenerPath(dir, st.Package.Filename)); err == nil {
+			log.Info("runner directory already prepared with this package", "dir", dir, "package", st.Package.Filename)
+			res.SHA256, res.Unchanged = st.Package.SHA256, true
+			return res, nil
+		}
+	} else if st != nil {
+		return res, failure.Wrap(failure.Usage, fmt.Errorf("prepare: %s holds %s (sha256 %s), not %s: remove the directory or choose another --dir",
+			dir, st.Package.Filename, st.Package.SHA256, src.Filename))
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return res, failure.Wrap(failure.Usage, fmt.Errorf("prepare: --dir %s is not empty and was not prepared by runnerctl: choose an empty or new directory", dir))
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return res, fmt.Errorf("prepare: %w", err)
+	}
+
+	var staged *archive.Staged
+	defer func() { staged.Discard() }() // staged is set during extraction; Discard after Commit is a no-op
+	extract := func(r io.Reader) error {
+		s, err := archive.Extract(ctx, src.Filename, r, dir, archive.Limits{})
+		staged = s
+		return err
+	}
+	zip := strings.HasSuffix(strings.ToLower(src.Filename), ".zip")
+	var entry fetch.Entry
+	if zip {
+		// A zip is read from the verified file, once it is in the cache.
+		if entry, err = obtain(ctx, c, f, o.Package, src, nil); err == nil {
+			var fh *os.File
+			if fh, err = os.Open(entry.Path); err == nil {
+				err = extract(fh)
+				fh.Close()
+			}
+		}
+	} else {
+		// One pass: network → sha256 + cache file + decompression + extraction.
+		entry, err = obtain(ctx, c, f, o.Package, src, extract)
+	}
+	if err != nil {
+		return res, err
+	}
+	res.SHA256 = entry.SHA256
+	if _, err := os.Stat(filepath.Join(staged.Dir, strings.TrimPrefix(listenerPath("", src.Filename), string(filepath.Separator)))); err != nil {
+		return res, failure.Wrap(failure.Integrity, fmt.Errorf("prepare: %s has no %s: it is not a runner package", src.Filename, listenerPath("", src.Filename)))
+	}
+	if err := staged.Commit(dir); err != nil {
+		return res, err
+	}
+	// From here on the directory is ours: remove it if a later step fails.
+	ok := false
+	defer func() {
+		if !ok {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	if o.User != "" && platform.Privileged() {
+		exists, err := platform.UserExists(o.User)
+		if err != nil {
+			return res, fmt.Errorf("prepare: look up user %s: %w", o.User, err)
+		}
+		if !exists {
+			if err := platform.CreateUser(o.User); err != nil {
+				return res, fmt.Errorf("prepare: %w", err)
+			}
+			res.UserCreated = true
+			log.Info("created runner user", "user", o.User)
+		}
+		if err := platform.ChownTree(dir, o.User); err != nil {
+			return res, fmt.Errorf("prepare: %w", err)
+		}
+	} else if o.User != "" && runtime.GOOS != "windows" {
+		log.Info("not running as root: the runner user is not created and files stay owned by the current user", "user", o.User)
+		res.User = ""
+	}
+	if err := WriteState(dir, State{
+		Package:      PackageRecord{Filename: src.Filename, SHA256: entry.SHA256, URL: src.URL},
+		User:         res.User,
+		PreparedAt:   time.Now().UTC(),
+		RunnerctlVer: o.Version,
+	}); err != nil {
+		return res, err
+	}
+	ok = true
+	log.Info("runner package prepared", "dir", dir, "package", src.Filename, "sha256", entry.SHA256)
+	return res, nil
+}
+
+// DownloadOptions configure Download.
+type DownloadOptions struct {
+	Package PackageOptions
+	// All fetches every platform the server lists (for mirrors).
+	All bool
+}
+
+// Download puts packages in the cache and returns the entries.
+func Download(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fetcher, o DownloadOptions) ([]fetch.Entry, error) {
+	if err := o.Package.Validate(); err != nil {
+		return nil, err
+	}
+	var srcs []fetch.Source
+	if o.All {
+		if o.Package.Offline() || o.Package.OS != "" || o.Package.Arch != "" {
+			return nil, failure.Wrap(failure.Usage, errors.New("--all fetches every platform: it goes with neither --os/--arch nor --package-file"))
+		}
+		ds, err := api.Downloads(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			srcs = append(srcs, SourceOf(d))
+		}
+	} else {
+		src, err := ResolvePackage(ctx, api, o.Package)
+		if err != nil {
+			return nil, err
+		}
+		srcs = []fetch.Source{src}
+	}
+	var out []fetch.Entry
+	for _, src := range srcs {
+		e, err := obtain(ctx, c, f, o.Package, src, nil)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

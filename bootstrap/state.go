@@ -1,0 +1,79 @@
+package bootstrap
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// StateFile is runnerctl's record in the runner directory. It holds no secrets.
+const StateFile = ".runnerctl.json"
+
+// PackageRecord names the runner package a directory was prepared from.
+type PackageRecord struct {
+	Filename string `json:"filename"`
+	SHA256   string `json:"sha256"`
+	// URL is the download URL (without its token), or "" for --package-file.
+	URL string `json:"url,omitempty"`
+}
+
+// State is the content of DIR/.runnerctl.json.
+type State struct {
+	SchemaVersion int           `json:"schema_version"`
+	Package       PackageRecord `json:"package"`
+	User          string        `json:"user,omitempty"`
+	PreparedAt    time.Time     `json:"prepared_at"`
+	RunnerctlVer  string        `json:"runnerctl_version"`
+}
+
+// ReadState reads dir's state file; (nil, nil) when there is none.
+func ReadState(dir string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("read state %s: %w", filepath.Join(dir, StateFile), err)
+	}
+	return &s, nil
+}
+
+// WriteState writes dir's state file atomically (temporary file, fsync, rename).
+func WriteState(dir string, s State) error {
+	s.SchemaVersion = 1
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".runnerctl.json.tmp-*")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, StateFile)); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
