@@ -1,0 +1,108 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/fetch"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+type downloadsFunc func(context.Context) ([]github.Download, error)
+
+func (f downloadsFunc) Downloads(ctx context.Context) ([]github.Download, error) { return f(ctx) }
+
+// tinyPackage is a runner-shaped tar.gz made with GNU tar.
+func tinyPackage(t *testing.T) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("tar"); err != nil {
+		t.Skip("tar is not installed")
+	}
+	layout := t.TempDir()
+	for p, m := range map[string]os.FileMode{"config.sh": 0o755, "bin/Runner.Listener": 0o755} {
+		_ = os.MkdirAll(filepath.Join(layout, filepath.Dir(p)), 0o755)
+		if err := os.WriteFile(filepath.Join(layout, p), []byte("#!/bin/sh\n"), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "p.tar.gz")
+	if b, err := exec.Command("tar", "-czf", out, "-C", layout, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, b)
+	}
+	b, _ := os.ReadFile(out)
+	return b
+}
+
+// As root on Linux, prepare creates the runner user and gives it the tree.
+func TestPrepareCreatesRunnerUser(t *testing.T) {
+	if runtime.GOOS != "linux" || !platform.Privileged() {
+		t.Skip("needs root on Linux to create a user")
+	}
+	if _, err := exec.LookPath("useradd"); err != nil {
+		t.Skip("useradd is not installed")
+	}
+	name := fmt.Sprintf("rctl%d", time.Now().UnixNano()%1_000_000)
+	t.Cleanup(func() {
+		if ok, _ := platform.UserExists(name); ok {
+			if err := platform.DeleteUser(name); err != nil {
+				t.Errorf("cleanup: %v", err)
+			}
+		}
+	})
+	o := githubtest.NewOrigin()
+	defer o.Close()
+	d := o.Publish("linux", "x64", "actions-runner-linux-x64-2.336.0.tar.gz", tinyPackage(t), "tok-123456")
+	api := downloadsFunc(func(context.Context) ([]github.Download, error) {
+		return []github.Download{{OS: d.OS, Architecture: d.Architecture, DownloadURL: d.DownloadURL, Filename: d.Filename, SHA256: d.SHA256, TempDownloadToken: secret.New(d.TempDownloadToken)}}, nil
+	})
+	log := slog.New(slog.DiscardHandler)
+	cache := &fetch.Cache{Dir: t.TempDir(), Log: log}
+	f := &fetch.Fetcher{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, Log: log}
+	dir := filepath.Join(t.TempDir(), "runner")
+	res, err := Prepare(context.Background(), api, cache, f, PrepareOptions{
+		Package: PackageOptions{OS: "linux", Arch: "x64"}, Dir: dir, User: name, Version: "test",
+	}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.UserCreated {
+		t.Fatal("user not reported created")
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	if uid >= 1000 {
+		t.Errorf("uid %d: not a system user", uid)
+	}
+	// runnerctl's own record stays root's, readable by all.
+	if st, err := os.Stat(filepath.Join(dir, StateFile)); err != nil || fileUID(st) != 0 || st.Mode().Perm() != 0o644 {
+		t.Errorf("state file: %v", err)
+	}
+	for _, p := range []string{"", "bin", "bin/Runner.Listener", "config.sh"} {
+		var st os.FileInfo
+		if st, err = os.Lstat(filepath.Join(dir, p)); err != nil {
+			t.Fatal(err)
+		}
+		if owner := fileUID(st); owner != uid {
+			t.Errorf("%s owned by %d, want %d", p, owner, uid)
+		}
+	}
+	s, err := ReadState(dir)
+	if err != nil || s.User != name || s.Package.SHA256 != d.SHA256 {
+		t.Fatalf("state: %+v %v", s, err)
+	}
+}

@@ -1,0 +1,10 @@
+//go:build !windows
+
+package bootstrap
+
+import (
+	"os"
+	"syscall"
+)
+
+func fileUID(fi os.FileInfo) int { return int(fi.Sys().(*syscall.Stat_t).Uid) }
