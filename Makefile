@@ -28,3 +28,8 @@ cross:
 
 clean:
 	rm -rf runnerctl dist
+
+# prepare vs curl+sha256sum+tar vs gzip -dc on a ~200 MB package, on tmpfs.
+.PHONY: bench
+bench: build
+	$(GO) run ./scripts/bench -runs 5 -runnerctl ./runnerctl

@@ -135,12 +135,16 @@ func (c *Cache) store(r io.Reader, src Source, sink func(io.Reader) error, prog 
 	buf := bufio.NewWriterSize(tmp, 1<<20)
 	stream := io.TeeReader(&sniffer{r: r, filename: src.Filename}, io.MultiWriter(buf, h, prog))
 	if sink != nil {
-		if err := sink(stream); err != nil {
+		ra := newReadAhead(stream, 256<<10, 8)
+		defer ra.Close()
+		if err := sink(ra); err != nil {
 			return Entry{}, err
 		}
-	}
-	// Whatever the sink left (the gzip trailer, padding) is read too: every byte is hashed and kept.
-	if _, err := io.Copy(io.Discard, stream); err != nil {
+		// Whatever the sink left (the gzip trailer, padding) is read too: every byte is hashed and kept.
+		if _, err := io.Copy(io.Discard, ra); err != nil {
+			return Entry{}, err
+		}
+	} else if _, err := io.Copy(io.Discard, stream); err != nil {
 		return Entry{}, err
 	}
 	prog.Done()
