@@ -417,8 +417,17 @@ func runRunnersList(o opts) error {
 	return bootstrap.WriteRunners(o.env.stdout, o.format, f.Select(rs))
 }
 
-// oneRunner resolves the ID argument or --name to a runner.
-func oneRunner(o opts, c *github.Client) (github.Runner, error) {
+// oneRunner builds the client and resolves the ID argument or --name to a runner.
+func oneRunner(o opts) (*github.Client, github.Runner, error) {
+	c, err := newClient(o)
+	if err != nil {
+		return nil, github.Runner{}, err
+	}
+	r, err := lookupRunner(o, c)
+	return c, r, err
+}
+
+func lookupRunner(o opts, c *github.Client) (github.Runner, error) {
 	name := o.String("name")
 	switch {
 	case o.NArg() == 1 && name == "":
@@ -441,11 +450,7 @@ func oneRunner(o opts, c *github.Client) (github.Runner, error) {
 }
 
 func runRunnersGet(o opts) error {
-	c, err := newClient(o)
-	if err != nil {
-		return err
-	}
-	r, err := oneRunner(o, c)
+	_, r, err := oneRunner(o)
 	if err != nil {
 		return err
 	}
@@ -456,11 +461,7 @@ func runRunnersGet(o opts) error {
 }
 
 func runRunnersDelete(o opts) error {
-	c, err := newClient(o)
-	if err != nil {
-		return err
-	}
-	r, err := oneRunner(o, c)
+	c, r, err := oneRunner(o)
 	if err != nil {
 		return err
 	}

@@ -67,11 +67,9 @@ func extractFile(t *testing.T, archive, dest string) (*Staged, error) {
 	return Extract(context.Background(), filepath.Base(archive), fh, dest, Limits{})
 }
 
-func TestExtractRealTarKeepsModesAndLinks(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("POSIX modes and symlinks")
-	}
-	archive := realTarGz(t, runnerTree(t))
+// install extracts archive into a new directory and commits it there.
+func install(t *testing.T, archive string) string {
+	t.Helper()
 	dest := filepath.Join(t.TempDir(), "runner")
 	st, err := extractFile(t, archive, dest)
 	if err != nil {
@@ -80,6 +78,14 @@ func TestExtractRealTarKeepsModesAndLinks(t *testing.T) {
 	if err := st.Commit(dest); err != nil {
 		t.Fatal(err)
 	}
+	return dest
+}
+
+func TestExtractRealTarKeepsModesAndLinks(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("POSIX modes and symlinks")
+	}
+	dest := install(t, realTarGz(t, runnerTree(t)))
 	for p, want := range map[string]os.FileMode{"config.sh": 0o755, "bin/Runner.Listener": 0o755, "bin/Runner.Listener.dll": 0o644, "bin/readonly.txt": 0o444} {
 		fi, err := os.Stat(filepath.Join(dest, p))
 		if err != nil || fi.Mode().Perm() != want {
