@@ -8,8 +8,8 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,7 +47,7 @@ func tinyPackage(t *testing.T) []byte {
 
 // As root on Linux, prepare creates the runner user and gives it the tree.
 func TestPrepareCreatesRunnerUser(t *testing.T) {
-	if runtime.GOOS != "linux" || !platform.Privileged() {
+	if !platform.Privileged() {
 		t.Skip("needs root on Linux to create a user")
 	}
 	if _, err := exec.LookPath("useradd"); err != nil {
@@ -106,3 +106,4 @@ func TestPrepareCreatesRunnerUser(t *testing.T) {
 		t.Fatalf("state: %+v %v", s, err)
 	}
 }
+func fileUID(fi os.FileInfo) int { return int(fi.Sys().(*syscall.Stat_t).Uid) }
