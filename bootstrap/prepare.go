@@ -181,11 +181,20 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 	if err := staged.Commit(dir); err != nil {
 		return res, err
 	}
-	// From here on the directory is ours: remove it if a later step fails.
+	// From here on the directory (and a user made below) is this run's:
+	// remove them if a later step fails.
 	ok := false
 	defer func() {
-		if !ok {
-			_ = os.RemoveAll(dir)
+		if ok {
+			return
+		}
+		_ = os.RemoveAll(dir)
+		if res.UserCreated {
+			if err := platform.DeleteUser(o.User); err != nil {
+				log.Error("rollback: could not remove the runner user this run created", "user", o.User, "err", err)
+			} else {
+				log.Info("rollback: removed the runner user this run created", "user", o.User)
+			}
 		}
 	}()
 	if o.User != "" && platform.Privileged() {

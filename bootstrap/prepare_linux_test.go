@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,8 +25,9 @@ type downloadsFunc func(context.Context) ([]github.Download, error)
 
 func (f downloadsFunc) Downloads(ctx context.Context) ([]github.Download, error) { return f(ctx) }
 
-// tinyPackage is a runner-shaped tar.gz made with GNU tar.
-func tinyPackage(t *testing.T) []byte {
+// tinyPackage is a runner-shaped tar.gz made with GNU tar; extra files
+// (path → content) are added to it.
+func tinyPackage(t *testing.T, extra ...string) []byte {
 	t.Helper()
 	if _, err := exec.LookPath("tar"); err != nil {
 		t.Skip("tar is not installed")
@@ -37,6 +39,12 @@ func tinyPackage(t *testing.T) []byte {
 			t.Fatal(err)
 		}
 	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		_ = os.MkdirAll(filepath.Join(layout, filepath.Dir(extra[i])), 0o755)
+		if err := os.WriteFile(filepath.Join(layout, extra[i]), []byte(extra[i+1]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	out := filepath.Join(t.TempDir(), "p.tar.gz")
 	if b, err := exec.Command("tar", "-czf", out, "-C", layout, ".").CombinedOutput(); err != nil {
 		t.Fatalf("tar: %v %s", err, b)
@@ -45,8 +53,8 @@ func tinyPackage(t *testing.T) []byte {
 	return b
 }
 
-// As root on Linux, prepare creates the runner user and gives it the tree.
-func TestPrepareCreatesRunnerUser(t *testing.T) {
+// testUserName is a fresh user name, removed after the test whatever happens.
+func testUserName(t *testing.T) string {
 	if !platform.Privileged() {
 		t.Skip("needs root on Linux to create a user")
 	}
@@ -61,19 +69,48 @@ func TestPrepareCreatesRunnerUser(t *testing.T) {
 			}
 		}
 	})
+	return name
+}
+
+// prepareAs serves pkg from a fake origin and prepares it into dir for user.
+func prepareAs(t *testing.T, pkg []byte, dir, user string) (PrepareResult, githubtest.Download, error) {
 	o := githubtest.NewOrigin()
-	defer o.Close()
-	d := o.Publish("linux", "x64", "actions-runner-linux-x64-2.336.0.tar.gz", tinyPackage(t), "tok-123456")
+	t.Cleanup(o.Close)
+	d := o.Publish("linux", "x64", "actions-runner-linux-x64-2.336.0.tar.gz", pkg, "tok-123456")
 	api := downloadsFunc(func(context.Context) ([]github.Download, error) {
 		return []github.Download{{OS: d.OS, Architecture: d.Architecture, DownloadURL: d.DownloadURL, Filename: d.Filename, SHA256: d.SHA256, TempDownloadToken: secret.New(d.TempDownloadToken)}}, nil
 	})
 	log := slog.New(slog.DiscardHandler)
 	cache := &fetch.Cache{Dir: t.TempDir(), Log: log}
 	f := &fetch.Fetcher{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, Log: log}
-	dir := filepath.Join(t.TempDir(), "runner")
 	res, err := Prepare(context.Background(), api, cache, f, PrepareOptions{
-		Package: PackageOptions{OS: "linux", Arch: "x64"}, Dir: dir, User: name, Version: "test",
+		Package: PackageOptions{OS: "linux", Arch: "x64"}, Dir: dir, User: user, Version: "test",
 	}, log)
+	return res, d, err
+}
+
+// A failure after the user was created removes the user and the directory:
+// here the package ships a directory where the state file goes.
+func TestPrepareRollsBackCreatedUser(t *testing.T) {
+	name := testUserName(t)
+	dir := filepath.Join(t.TempDir(), "runner")
+	_, _, err := prepareAs(t, tinyPackage(t, StateFile+"/x", "in the way"), dir, name)
+	if err == nil || !strings.Contains(err.Error(), "write state") {
+		t.Fatalf("err = %v, want a state write failure", err)
+	}
+	if ok, _ := platform.UserExists(name); ok {
+		t.Errorf("user %s created by the failed run is still there", name)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("directory left behind: %v", err)
+	}
+}
+
+// As root on Linux, prepare creates the runner user and gives it the tree.
+func TestPrepareCreatesRunnerUser(t *testing.T) {
+	name := testUserName(t)
+	dir := filepath.Join(t.TempDir(), "runner")
+	res, d, err := prepareAs(t, tinyPackage(t), dir, name)
 	if err != nil {
 		t.Fatal(err)
 	}
