@@ -217,7 +217,7 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 		res.User = ""
 	}
 	if err := WriteState(dir, State{
-		Package:      PackageRecord{Filename: src.Filename, SHA256: entry.SHA256, URL: src.URL},
+		Package:      PackageRecord{Filename: src.Filename, SHA256: entry.SHA256, URL: fetch.DisplayURL(src.URL)},
 		User:         res.User,
 		PreparedAt:   time.Now().UTC(),
 		RunnerctlVer: o.Version,

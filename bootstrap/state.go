@@ -17,7 +17,7 @@ const StateFile = ".runnerctl.json"
 type PackageRecord struct {
 	Filename string `json:"filename"`
 	SHA256   string `json:"sha256"`
-	// URL is the download URL (without its token), or "" for --package-file.
+	// URL is the download URL without user info or query (see fetch.DisplayURL), or "" for --package-file.
 	URL string `json:"url,omitempty"`
 }
 

@@ -85,7 +85,7 @@ func (c *Cache) Fetch(ctx context.Context, f *Fetcher, src Source, sink func(io.
 		}
 		return e, nil
 	}
-	c.Log.Info("downloading runner package", "file", src.Filename, "url", src.URL)
+	c.Log.Info("downloading runner package", "file", src.Filename, "url", DisplayURL(src.URL))
 	r, err := f.open(ctx, src)
 	if err != nil {
 		return Entry{}, err

@@ -201,3 +201,16 @@ func TestCorruptCacheEntryIsRefetched(t *testing.T) {
 		t.Fatalf("refetch: %+v %v", e2, err)
 	}
 }
+
+func TestDisplayURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://mirror.example/pkg.tar.gz?X-Amz-Signature=secret123#frag": "https://mirror.example/pkg.tar.gz",
+		"https://user:pass@mirror.example/pkg.tar.gz":                      "https://mirror.example/pkg.tar.gz",
+		"https://github.com/actions/runner/releases/download/v2.336.0/x":   "https://github.com/actions/runner/releases/download/v2.336.0/x",
+		"http://[::1]:%zz/": "(unparsable URL)",
+	} {
+		if got := DisplayURL(in); got != want {
+			t.Errorf("DisplayURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
