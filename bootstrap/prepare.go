@@ -104,12 +104,13 @@ type PrepareResult struct {
 	Unchanged bool `json:"unchanged"`
 }
 
-// listenerPath is the runner's entry binary, whose presence says a package is extracted.
-func listenerPath(dir, filename string) string {
+// listenerRel is the runner's entry binary, relative to the runner
+// directory: its presence says a package is extracted.
+func listenerRel(filename string) string {
 	if strings.HasSuffix(strings.ToLower(filename), ".zip") {
-		return filepath.Join(dir, "bin", "Runner.Listener.exe")
+		return filepath.Join("bin", "Runner.Listener.exe")
 	}
-	return filepath.Join(dir, "bin", "Runner.Listener")
+	return filepath.Join("bin", "Runner.Listener")
 }
 
 // Prepare downloads (or takes from the cache or --package-file), verifies
@@ -134,7 +135,7 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 	if st, err := ReadState(dir); err != nil {
 		return res, err
 	} else if st != nil && src.SHA256 != "" && st.Package.SHA256 == src.SHA256 {
-		if _, err := os.Stat(listenerPath(dir, st.Package.Filename)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, listenerRel(st.Package.Filename))); err == nil {
 			log.Info("runner directory already prepared with this package", "dir", dir, "package", st.Package.Filename)
 			res.SHA256, res.Unchanged = st.Package.SHA256, true
 			return res, nil
@@ -175,8 +176,8 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 		return res, err
 	}
 	res.SHA256 = entry.SHA256
-	if _, err := os.Stat(filepath.Join(staged.Dir, strings.TrimPrefix(listenerPath("", src.Filename), string(filepath.Separator)))); err != nil {
-		return res, failure.Wrap(failure.Integrity, fmt.Errorf("prepare: %s has no %s: it is not a runner package", src.Filename, listenerPath("", src.Filename)))
+	if _, err := os.Stat(filepath.Join(staged.Dir, listenerRel(src.Filename))); err != nil {
+		return res, failure.Wrap(failure.Integrity, fmt.Errorf("prepare: %s has no %s: it is not a runner package", src.Filename, listenerRel(src.Filename)))
 	}
 	if err := staged.Commit(dir); err != nil {
 		return res, err

@@ -3,6 +3,7 @@ package platform
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -50,20 +51,11 @@ func PackagePlatform(osOverride, archOverride string) (string, string, error) {
 	if archOverride != "" {
 		arch = strings.ToLower(archOverride)
 	}
-	if !contains(OSNames, osName) {
+	if !slices.Contains(OSNames, osName) {
 		return "", "", fmt.Errorf("package OS %q: use one of %s (--os)", osName, strings.Join(OSNames, ", "))
 	}
-	if !contains(ArchNames, arch) {
+	if !slices.Contains(ArchNames, arch) {
 		return "", "", fmt.Errorf("package architecture %q: use one of %s (--arch)", arch, strings.Join(ArchNames, ", "))
 	}
 	return osName, arch, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

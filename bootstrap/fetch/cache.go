@@ -71,19 +71,7 @@ func (c *Cache) Lookup(src Source) (Entry, bool) {
 // nil: the checksum is known only at the end.
 func (c *Cache) Fetch(ctx context.Context, f *Fetcher, src Source, sink func(io.Reader) error) (Entry, error) {
 	if e, ok := c.Lookup(src); ok {
-		c.Log.Info("runner package found in cache", "path", e.Path, "sha256", e.SHA256)
-		if sink == nil {
-			return e, nil
-		}
-		fh, err := os.Open(e.Path)
-		if err != nil {
-			return Entry{}, fmt.Errorf("open cached package: %w", err)
-		}
-		defer fh.Close()
-		if err := sink(fh); err != nil {
-			return Entry{}, err
-		}
-		return e, nil
+		return c.fromCache(e, sink)
 	}
 	c.Log.Info("downloading runner package", "file", src.Filename, "url", DisplayURL(src.URL))
 	r, err := f.open(ctx, src)
@@ -98,11 +86,28 @@ func (c *Cache) Fetch(ctx context.Context, f *Fetcher, src Source, sink func(io.
 	return c.store(r, src, sink, prog)
 }
 
+// fromCache serves a verified cache entry, feeding sink from the file.
+func (c *Cache) fromCache(e Entry, sink func(io.Reader) error) (Entry, error) {
+	c.Log.Info("runner package found in cache", "path", e.Path, "sha256", e.SHA256)
+	if sink == nil {
+		return e, nil
+	}
+	fh, err := os.Open(e.Path)
+	if err != nil {
+		return Entry{}, fmt.Errorf("open cached package: %w", err)
+	}
+	defer fh.Close()
+	if err := sink(fh); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
 // Import verifies a local package file (offline installs: --package-file)
 // and stores it in the cache like a download, feeding sink on the way.
 func (c *Cache) Import(path string, src Source, sink func(io.Reader) error) (Entry, error) {
-	if e, ok := c.Lookup(src); ok && src.SHA256 != "" {
-		return c.Fetch(context.Background(), nil, Source{Filename: e.Filename, SHA256: e.SHA256}, sink)
+	if e, ok := c.Lookup(src); ok {
+		return c.fromCache(e, sink)
 	}
 	fh, err := os.Open(path)
 	if err != nil {
