@@ -37,6 +37,7 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, http.StatusNotFound, "Not Found")
 	}))
 	s.controlRoutes(mux)
+	s.runnerRoutes(mux)
 	return mux
 }
 
@@ -76,6 +77,7 @@ func (s *Server) api(h scopedHandler) http.HandlerFunc {
 			tok, hasTok = strings.CutPrefix(auth, "token ")
 		}
 		info, known := s.tokens[tok]
+		s.refreshLocked()
 		scope := scopeOf(r)
 		exists := s.scopes[scope]
 		s.mu.Unlock()

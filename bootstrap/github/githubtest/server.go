@@ -31,6 +31,20 @@ type Runner struct {
 	Version   string
 	Labels    []string // custom labels; read-only ones are derived from OS
 	Scope     string
+	// Arch is the read-only architecture label (default X64).
+	Arch string
+	// NoDefaultLabels drops the read-only labels (config.sh --no-default-labels).
+	NoDefaultLabels bool
+	// LastSeen is the last heartbeat of a runner registered through the
+	// runner protocol (see runnerproto.go); such a runner is online only
+	// while it heartbeats.
+	LastSeen time.Time
+
+	viaProtocol bool
+	credential  string
+	jobs        []int64 // queued job ids
+	job         int64   // running job id, 0 when idle
+	exitNext    int     // exit code the next heartbeat asks for, 0 for none
 }
 
 // Download is an entry of the downloads list.
@@ -74,6 +88,10 @@ type Server struct {
 	requests []Request
 	dls      []Download
 	tokenTTL time.Duration
+	// runner protocol (runnerproto.go)
+	heartbeat time.Duration
+	refused   map[string]string // runner name → reason the server gives
+	nextJob   int64
 }
 
 type tokenInfo struct{ forbidden bool }
@@ -101,7 +119,10 @@ func NewUnstarted() *Server {
 		nextID:   1,
 		regToks:  map[string]mintedToken{},
 		remToks:  map[string]mintedToken{},
-		tokenTTL: time.Hour,
+		tokenTTL:  time.Hour,
+		heartbeat: 500 * time.Millisecond,
+		refused:   map[string]string{},
+		nextJob:   1,
 	}
 	s.Server = httptest.NewUnstartedServer(s.Handler())
 	return s
@@ -142,6 +163,9 @@ func (s *Server) addRunnerLocked(r Runner) int64 {
 	if r.GroupID == 0 {
 		r.GroupID = 1
 	}
+	if r.Arch == "" {
+		r.Arch = "X64"
+	}
 	cp := r
 	cp.Labels = slices.Clone(r.Labels)
 	s.runners[r.ID] = &cp
@@ -157,6 +181,7 @@ func (s *Server) Runners(scope string) []Runner {
 
 func (s *Server) runnersLocked(scope, name string) []Runner {
 	var out []Runner
+	s.refreshLocked()
 	for _, r := range s.runners {
 		if r.Scope == scope && (name == "" || r.Name == name) {
 			cp := *r
@@ -230,9 +255,16 @@ func randomToken() string {
 	return "A" + strings.ToUpper(hex.EncodeToString(b))
 }
 
-// readOnlyLabels are the default labels a runner of this OS reports.
-func readOnlyLabels(os string) []string {
-	return []string{"self-hosted", os, "X64"}
+// readOnlyLabels are the default labels a runner reports.
+func readOnlyLabels(r *Runner) []string {
+	if r.NoDefaultLabels {
+		return nil
+	}
+	arch := r.Arch
+	if arch == "" {
+		arch = "X64"
+	}
+	return []string{"self-hosted", r.OS, arch}
 }
 
 // labelID gives a stable id per label name.
@@ -252,7 +284,7 @@ type jsonLabel struct {
 
 func labelsJSON(r *Runner) []jsonLabel {
 	out := []jsonLabel{}
-	for _, l := range readOnlyLabels(r.OS) {
+	for _, l := range readOnlyLabels(r) {
 		out = append(out, jsonLabel{ID: labelID(l), Name: l, Type: "read-only"})
 	}
 	for _, l := range r.Labels {
