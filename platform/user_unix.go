@@ -5,9 +5,11 @@ package platform
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // Privileged reports whether this process runs as root.
@@ -31,3 +33,36 @@ func ChownTree(dir, name string) error {
 		return nil
 	})
 }
+
+// RunAs makes cmd run as user name: its uid, primary and supplementary
+// groups, and HOME, USER and LOGNAME in its environment.
+func RunAs(cmd *exec.Cmd, name string) error {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("run as %s: %w", name, err)
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	var groups []uint32
+	if ids, err := u.GroupIds(); err == nil {
+		for _, g := range ids {
+			if n, err := strconv.ParseUint(g, 10, 32); err == nil {
+				groups = append(groups, uint32(n))
+			}
+		}
+	}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	if uint64(os.Geteuid()) != uid {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: groups}
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "HOME="+u.HomeDir, "USER="+u.Username, "LOGNAME="+u.Username)
+	return nil
+}
+
+// ConfigScript is the runner's configuration script.
+func ConfigScript() string { return "config.sh" }

@@ -112,13 +112,13 @@ func New() *Server {
 // NewUnstarted returns a fake that is not listening yet (see httptest.NewUnstartedServer).
 func NewUnstarted() *Server {
 	s := &Server{
-		now:      time.Now,
-		scopes:   map[string]bool{"repos/acme/app": true, "orgs/acme": true, "enterprises/big": true},
-		tokens:   map[string]tokenInfo{Token: {}},
-		runners:  map[int64]*Runner{},
-		nextID:   1,
-		regToks:  map[string]mintedToken{},
-		remToks:  map[string]mintedToken{},
+		now:       time.Now,
+		scopes:    map[string]bool{"repos/acme/app": true, "orgs/acme": true, "enterprises/big": true},
+		tokens:    map[string]tokenInfo{Token: {}},
+		runners:   map[int64]*Runner{},
+		nextID:    1,
+		regToks:   map[string]mintedToken{},
+		remToks:   map[string]mintedToken{},
 		tokenTTL:  time.Hour,
 		heartbeat: 500 * time.Millisecond,
 		refused:   map[string]string{},

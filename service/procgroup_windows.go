@@ -1,0 +1,27 @@
+package service
+
+import (
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/windows"
+)
+
+const listenerName = "Runner.Listener.exe"
+
+// prepareCommand starts the listener in a new process group, so that a
+// Ctrl-Break can be sent to it alone; the service account is the user.
+func prepareCommand(cmd *exec.Cmd, _ string) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
+	return nil
+}
+
+// interruptGroup sends Ctrl-Break to the listener's group: its graceful
+// stop (RunnerService.exe sends Ctrl-C or Ctrl-Break).
+func interruptGroup(cmd *exec.Cmd) error {
+	return windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(cmd.Process.Pid))
+}
+
+func killGroup(cmd *exec.Cmd) error { return cmd.Process.Kill() }
+
+func exitedBySignal(*exec.ExitError) bool { return false }

@@ -1,0 +1,70 @@
+package service
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	ks "github.com/kardianos/service"
+)
+
+// program adapts the supervisor to kardianos' Interface.
+type program struct {
+	sup    *Supervisor
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+func (p *program) Start(ks.Service) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	go func() {
+		defer close(p.done)
+		p.err = p.sup.Run(ctx)
+	}()
+	return nil
+}
+
+func (p *program) Stop(ks.Service) error {
+	p.cancel()
+	<-p.done
+	return nil
+}
+
+// wait blocks until SIGINT/SIGTERM or until the supervisor ends by itself.
+func (p *program) wait() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case s := <-sig:
+		p.sup.Log.Info("stop requested", "signal", s.String())
+	case <-p.done:
+	}
+}
+
+// Run runs sup as the service named name (under systemd, SysV, launchd or
+// the Windows SCM) or in the foreground, until the service is stopped or
+// the listener stops for good, and returns the supervisor's result.
+func Run(name string, sup *Supervisor) error {
+	p := &program{sup: sup, done: make(chan struct{})}
+	sv, err := ks.New(p, &ks.Config{Name: name, Option: ks.KeyValue{"RunWait": p.wait}})
+	if err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" && !ks.Interactive() {
+		// The SCM only ends Run on a stop request: ask for one when the
+		// supervisor is done by itself.
+		go func() {
+			<-p.done
+			_ = sv.Stop()
+		}()
+	}
+	if err := sv.Run(); err != nil {
+		return err
+	}
+	return p.err
+}
