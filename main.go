@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -28,7 +29,9 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/bootstrap/runner"
 	"github.com/runnerctl/runnerctl/platform"
+	"github.com/runnerctl/runnerctl/service"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -122,6 +125,27 @@ func newApp(env *cmdEnv) *cli.App {
 				UsageText: "runnerctl prepare --url URL [--dir /opt/actions-runner] [--user runner]\n" +
 					"runnerctl prepare --package-file actions-runner-linux-x64-2.336.0.tar.gz --sha256 HEX [--dir D]     (offline)",
 			}, append(append(packageFlags(), runnerDirFlags()...), targetFlags()...), runPrepare),
+			command(env, &cli.Command{
+				Name:  "install",
+				Usage: "make this host a registered, running runner: package, user, config.sh, OS service, online check",
+				UsageText: "runnerctl install --url URL --name ci-1 [--labels gpu,big] [--dir D] [--user runner] [--wait 2m]\n" +
+					"runnerctl install --url URL --package-file F --sha256 HEX --no-service --allow-root     (offline package, run it yourself)",
+			}, installFlags(), runInstall),
+			command(env, &cli.Command{
+				Name:      "uninstall",
+				Usage:     "stop and remove the service, the registration (config.sh remove, else by id) and the directory",
+				UsageText: "runnerctl uninstall [--dir D | --all] [--keep-files]",
+			}, lifecycleFlags(boolFlag("keep-files", "keep the runner directory (the registration and the service still go)")), runUninstall),
+			command(env, &cli.Command{
+				Name:      "status",
+				Usage:     "show installed runners: local service state, package version and, with credentials, the server's view",
+				UsageText: "runnerctl status [--dir D | --all] [--output json]",
+			}, lifecycleFlags(), runStatus),
+			command(env, &cli.Command{
+				Name:  "run",
+				Usage: "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
+				UsageText: "runnerctl run --dir D     (what the installed service runs; run it yourself after install --no-service)",
+			}, append(commonFlags(), strFlag("dir", "the runner directory", platform.DefaultRunnerDir())), runRun),
 			{
 				Name:  "token",
 				Usage: "mint a registration or remove token (printed: it is what you asked for)",
@@ -239,6 +263,42 @@ func runnerDirFlags() []cli.Flag {
 
 func nameFlag() cli.Flag { return strFlag("name", "the runner's name instead of its id", "") }
 
+func indexDirFlag() cli.Flag {
+	return strFlag("index-dir", "the host index of installed runners (status --all, uninstall --all)", platform.DefaultIndexDir())
+}
+
+func installFlags() []cli.Flag {
+	fs := append(packageFlags(), runnerDirFlags()...)
+	fs = append(fs,
+		strFlag("name", "the runner's name (default: the host name)", ""),
+		listFlag("labels", "custom labels (comma-separated or repeated)"),
+		boolFlag("no-default-labels", "drop self-hosted, the OS and the architecture labels (needs --labels)"),
+		strFlag("runnergroup", "the runner group (default: the Default group)", ""),
+		strFlag("work", "the work folder (default _work)", ""),
+		boolFlag("ephemeral", "take one job, then deregister"),
+		boolFlag("disableupdate", "ask the server not to update the runner"),
+		boolFlag("replace", "replace a runner registered with the same name"),
+		boolFlag("allow-root", "run the runner as root instead of an unprivileged --user (sets RUNNER_ALLOW_RUNASROOT)"),
+		listFlag("env", "KEY=VALUE lines for the runner's .env (repeat)"),
+		boolFlag("no-service", "register, but install no OS service: run `runnerctl run --dir D` yourself"),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "wait", Usage: "how long to wait for the runner to show online (0: do not wait)", Value: 2 * time.Minute, EnvVars: envName("wait")}),
+		boolFlag("keep-on-failure", "on failure, keep what this run created (directory, registration, service) for debugging"),
+		indexDirFlag(),
+	)
+	return append(fs, targetFlags()...)
+}
+
+// lifecycleFlags: uninstall and status find the runner by --dir or --all;
+// the URL comes from the runner's state file.
+func lifecycleFlags(extra ...cli.Flag) []cli.Flag {
+	fs := append([]cli.Flag{
+		strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
+		boolFlag("all", "every runner in the host index"),
+		indexDirFlag(),
+	}, extra...)
+	return append(fs, targetFlags()...)
+}
+
 func pruneFlags() []cli.Flag {
 	return []cli.Flag{
 		listFlag("label", "only offline runners carrying this label (repeat for all of several)"),
@@ -263,7 +323,7 @@ func command(env *cmdEnv, c *cli.Command, flags []cli.Flag, action func(o opts) 
 	c.Flags = flags
 	c.Before = func(cc *cli.Context) error { return applyConfigFile(cc, c.Flags) }
 	c.Action = func(cc *cli.Context) error {
-		log, err := newLogger(env.stderr, cc.String("log-format"), cc.String("log-level"))
+		log, err := newLogger(redactingWriter{env.stderr, env.redactor}, cc.String("log-format"), cc.String("log-level"))
 		if err != nil {
 			return err
 		}
@@ -350,8 +410,11 @@ func accessToken(o opts) (secret.Secret, error) {
 	return tok, nil
 }
 
-func newClient(o opts) (*github.Client, error) {
-	t, err := github.ParseTarget(o.String("url"), o.String("api-url"))
+func newClient(o opts) (*github.Client, error) { return newClientFor(o, o.String("url")) }
+
+// newClientFor builds the API client for url (a runner's, from its state file).
+func newClientFor(o opts, url string) (*github.Client, error) {
+	t, err := github.ParseTarget(url, o.String("api-url"))
 	if err != nil {
 		return nil, err
 	}
@@ -578,4 +641,210 @@ func splitList(in []string) []string {
 		}
 	}
 	return out
+}
+
+// osServices hands the service package's manager to the pipeline.
+type osServices struct{ *service.Manager }
+
+func (s osServices) Names(scope, runnerName string) (string, string) {
+	return service.Name(scope, runnerName, runtime.GOOS), service.DisplayName(scope, runnerName)
+}
+
+func (s osServices) Install(spec bootstrap.ServiceSpec) error {
+	return s.Manager.Install(service.Spec(spec))
+}
+
+func (s osServices) Status(name string) (string, error) {
+	st, err := s.Manager.Status(name)
+	return string(st), err
+}
+
+func runInstall(o opts) error {
+	po := packageOptions(o)
+	if err := po.Validate(); err != nil {
+		return err
+	}
+	c, err := newClient(o)
+	if err != nil {
+		return err
+	}
+	_, cache, f, err := packageTools(o, false)
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return fmt.Errorf("install: find runnerctl's own path for the service: %w", err)
+	}
+	envLines := append(bootstrap.ProxyEnv(), o.StringSlice("env")...)
+	if ca := o.String("ca-file"); ca != "" {
+		if ca, err = filepath.Abs(ca); err != nil {
+			return failure.Wrap(failure.Usage, err)
+		}
+		envLines = append(envLines, "NODE_EXTRA_CA_CERTS="+ca)
+	}
+	res, err := bootstrap.Install(o.Context.Context, c, osServices{service.New(o.log)}, cache, f, bootstrap.InstallOptions{
+		Target: c.Target(), Package: po, Dir: o.String("dir"), User: o.String("user"), AllowRoot: o.Bool("allow-root"),
+		Runner: runner.Config{
+			Name: o.String("name"), Labels: splitList(o.StringSlice("labels")), NoDefaultLabels: o.Bool("no-default-labels"),
+			Group: o.String("runnergroup"), Work: o.String("work"), Ephemeral: o.Bool("ephemeral"),
+			DisableUpdate: o.Bool("disableupdate"), Replace: o.Bool("replace"),
+		},
+		Env: envLines, NoService: o.Bool("no-service"), Wait: o.Duration("wait"), KeepOnFailure: o.Bool("keep-on-failure"),
+		Executable: exe, IndexDir: o.String("index-dir"), Version: version,
+	}, o.env.redactor, o.log)
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		return bootstrap.WriteJSON(o.env.stdout, res)
+	}
+	what := "installed"
+	if res.Unchanged {
+		what = "already installed"
+	}
+	fmt.Fprintf(o.env.stdout, "%s runner %s (id %d) in %s", what, res.Name, res.ID, res.Dir)
+	if res.Service != "" {
+		fmt.Fprintf(o.env.stdout, ", service %s (%s)", res.Service, res.ServiceManager)
+	}
+	if res.Status != "" {
+		fmt.Fprintf(o.env.stdout, ", %s after %s", res.Status, res.OnlineAfter.Round(10*time.Millisecond))
+	}
+	_, err = fmt.Fprintln(o.env.stdout)
+	return err
+}
+
+// lifecycleClient builds the API client for a runner directory's URL, or
+// nil when there are no credentials.
+func lifecycleClient(o opts, dir string) (*github.Client, error) {
+	url := o.String("url")
+	if url == "" {
+		st, err := bootstrap.ReadState(dir)
+		if err != nil || st == nil || st.Runner == nil {
+			return nil, err
+		}
+		url = st.Runner.URL
+	}
+	if _, err := accessToken(o); err != nil {
+		o.log.Debug("no API credentials: the server is not asked", "err", err)
+		return nil, nil
+	}
+	return newClientFor(o, url)
+}
+
+// api turns a nil client into a nil interface.
+func api(c *github.Client) bootstrap.LifecycleAPI {
+	if c == nil {
+		return nil
+	}
+	return c
+}
+
+func runUninstall(o opts) error {
+	dirs, err := bootstrap.Dirs(o.String("dir"), o.Bool("all"), o.String("index-dir"))
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		fmt.Fprintln(o.env.stdout, "nothing installed")
+		return nil
+	}
+	var results []bootstrap.UninstallResult
+	var errs []error
+	for _, dir := range dirs {
+		c, err := lifecycleClient(o, dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		res, err := bootstrap.Uninstall(o.Context.Context, api(c), osServices{service.New(o.log)}, bootstrap.UninstallOptions{
+			Dir: dir, KeepFiles: o.Bool("keep-files"), IndexDir: o.String("index-dir"),
+		}, o.env.redactor, o.log)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		results = append(results, res)
+		if o.format != "json" {
+			if res.Nothing {
+				fmt.Fprintf(o.env.stdout, "nothing installed in %s\n", res.Dir)
+			} else {
+				fmt.Fprintf(o.env.stdout, "uninstalled runner %s (id %d) from %s\n", res.Name, res.ID, res.Dir)
+			}
+		}
+	}
+	if o.format == "json" {
+		if err := bootstrap.WriteJSON(o.env.stdout, results); err != nil {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func runStatus(o opts) error {
+	dirs, err := bootstrap.Dirs(o.String("dir"), o.Bool("all"), o.String("index-dir"))
+	if err != nil {
+		return err
+	}
+	reps := []bootstrap.StatusReport{}
+	for _, dir := range dirs {
+		c, err := lifecycleClient(o, dir)
+		if err != nil {
+			return err
+		}
+		rep, err := bootstrap.Status(o.Context.Context, api(c), osServices{service.New(o.log)}, dir)
+		if err != nil {
+			return err
+		}
+		reps = append(reps, rep)
+	}
+	return bootstrap.WriteStatus(o.env.stdout, o.format, reps)
+}
+
+func runRun(o opts) error {
+	dir, err := filepath.Abs(o.String("dir"))
+	if err != nil {
+		return failure.Wrap(failure.Usage, err)
+	}
+	st, err := bootstrap.ReadState(dir)
+	if err != nil {
+		return err
+	}
+	if st == nil || st.Runner == nil {
+		return failure.Wrap(failure.Usage, fmt.Errorf("run: no runner is installed in %s: run `runnerctl install --dir %s` first", dir, dir))
+	}
+	user := st.User
+	if user == "root" {
+		user = ""
+	}
+	name := st.Runner.Service
+	if name == "" {
+		name = "runnerctl-run"
+	}
+	sup := &service.Supervisor{Dir: dir, User: user, Log: o.log, Output: o.env.stderr}
+	o.log.Info("supervising the runner listener", "dir", dir, "runner", st.Runner.Name, "user", user)
+	if err := service.Run(name, sup); err != nil {
+		if errors.Is(err, service.ErrStopped) {
+			return failure.Wrap(failure.RunnerConfig, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// redactingWriter scrubs registered secrets from every log record: the
+// one place where what runnerctl and the scripts it runs say is formatted.
+type redactingWriter struct {
+	w io.Writer
+	r *secret.Redactor
+}
+
+func (rw redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(rw.w, rw.r.Redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

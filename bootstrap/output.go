@@ -124,3 +124,54 @@ func WritePrune(w io.Writer, f Format, r PruneResult) error {
 	_, err := fmt.Fprintf(w, "%d %s, %d skipped, %d failed\n", len(r.Deleted), verb, len(r.Skipped), len(r.Failed))
 	return err
 }
+
+// WriteStatus prints status reports: one block per runner directory.
+func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
+	if f == "json" {
+		return WriteJSON(w, reps)
+	}
+	if len(reps) == 0 {
+		_, err := fmt.Fprintln(w, "no runner installed")
+		return err
+	}
+	for i, r := range reps {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if !r.Installed && r.Package == "" {
+			fmt.Fprintf(w, "%s: nothing installed\n", r.Dir)
+			continue
+		}
+		row := func(k, v string) {
+			if v != "" {
+				fmt.Fprintf(w, "%-10s %s\n", k+":", v)
+			}
+		}
+		row("dir", r.Dir)
+		row("runner", r.Name)
+		if r.ID != 0 {
+			row("id", fmt.Sprint(r.ID))
+		}
+		row("url", r.URL)
+		row("user", r.User)
+		row("package", r.Package)
+		row("version", r.Version)
+		if !r.Configured {
+			row("config", "not registered (no .runner)")
+		}
+		if r.Service != "" {
+			row("service", r.Service+" ("+r.ServiceState+")")
+		}
+		switch {
+		case r.Server != nil:
+			busy := "idle"
+			if r.Server.Busy {
+				busy = "busy"
+			}
+			row("server", r.Server.Status+", "+busy+", labels "+strings.Join(r.Server.LabelNames(), ","))
+		case r.ServerError != "":
+			row("server", "error: "+r.ServerError)
+		}
+	}
+	return nil
+}

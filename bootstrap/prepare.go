@@ -220,6 +220,7 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 	if err := WriteState(dir, State{
 		Package:      PackageRecord{Filename: src.Filename, SHA256: entry.SHA256, URL: fetch.DisplayURL(src.URL)},
 		User:         res.User,
+		UserCreated:  res.UserCreated,
 		PreparedAt:   time.Now().UTC(),
 		RunnerctlVer: o.Version,
 	}); err != nil {

@@ -45,7 +45,7 @@ func (f *fakeAPI) DeleteRunner(_ context.Context, id int64) error {
 	return nil
 }
 
-func runner(id int64, status string, busy bool, labels ...string) github.Runner {
+func mkRunner(id int64, status string, busy bool, labels ...string) github.Runner {
 	r := github.Runner{ID: id, Name: "r", Status: status, Busy: busy}
 	for _, l := range labels {
 		r.Labels = append(r.Labels, github.Label{Name: l})
@@ -56,9 +56,9 @@ func runner(id int64, status string, busy bool, labels ...string) github.Runner 
 func TestPrune(t *testing.T) {
 	api := &fakeAPI{fail: map[int64]error{}}
 	for i := int64(1); i <= 40; i++ {
-		api.runners = append(api.runners, runner(i, "offline", false, "gpu"))
+		api.runners = append(api.runners, mkRunner(i, "offline", false, "gpu"))
 	}
-	api.runners = append(api.runners, runner(41, "online", false, "gpu"), runner(42, "offline", true, "gpu"), runner(43, "offline", false, "cpu"))
+	api.runners = append(api.runners, mkRunner(41, "online", false, "gpu"), mkRunner(42, "offline", true, "gpu"), mkRunner(43, "offline", false, "cpu"))
 	busyErr := &gh.ErrorResponse{Response: newResp(422)}
 	api.fail[5] = busyErr
 	api.fail[6] = errors.New("boom")
@@ -91,7 +91,7 @@ func TestPrune(t *testing.T) {
 }
 
 func TestRunnerFilter(t *testing.T) {
-	r := runner(1, "online", false, "self-hosted", "GPU")
+	r := mkRunner(1, "online", false, "self-hosted", "GPU")
 	r.Name = "ci-7"
 	for _, tt := range []struct {
 		f    RunnerFilter

@@ -26,8 +26,25 @@ type State struct {
 	SchemaVersion int           `json:"schema_version"`
 	Package       PackageRecord `json:"package"`
 	User          string        `json:"user,omitempty"`
-	PreparedAt    time.Time     `json:"prepared_at"`
-	RunnerctlVer  string        `json:"runnerctl_version"`
+	// UserCreated says runnerctl created User: uninstall removes it when
+	// no other installed runner uses it.
+	UserCreated  bool          `json:"user_created,omitempty"`
+	PreparedAt   time.Time     `json:"prepared_at"`
+	RunnerctlVer string        `json:"runnerctl_version"`
+	Runner       *RunnerRecord `json:"runner,omitempty"`
+}
+
+// RunnerRecord is the registration install made.
+type RunnerRecord struct {
+	URL       string   `json:"url"`
+	Scope     string   `json:"scope"` // repository, organization, enterprise
+	Name      string   `json:"name"`
+	ID        int64    `json:"id"`
+	Labels    []string `json:"labels,omitempty"`
+	Ephemeral bool     `json:"ephemeral,omitempty"`
+	// Service is the OS service's name, "" with --no-service.
+	Service     string    `json:"service,omitempty"`
+	InstalledAt time.Time `json:"installed_at"`
 }
 
 // ReadState reads dir's state file; (nil, nil) when there is none.

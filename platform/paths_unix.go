@@ -10,3 +10,6 @@ func DefaultCacheDir() string { return "/var/cache/runnerctl" }
 
 // DefaultRunnerDir is where a runner is prepared or installed.
 func DefaultRunnerDir() string { return "/opt/actions-runner" }
+
+// DefaultIndexDir holds the host index of installed runners.
+func DefaultIndexDir() string { return "/var/lib/runnerctl" }

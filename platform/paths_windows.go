@@ -20,3 +20,6 @@ func DefaultCacheDir() string { return filepath.Join(programData(), "runnerctl",
 
 // DefaultRunnerDir is where a runner is prepared or installed.
 func DefaultRunnerDir() string { return `C:\actions-runner` }
+
+// DefaultIndexDir holds the host index of installed runners.
+func DefaultIndexDir() string { return filepath.Join(programData(), "runnerctl") }

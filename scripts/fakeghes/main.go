@@ -13,6 +13,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"net"
@@ -20,20 +21,40 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
+	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	pkg := flag.String("package", "", "a runner package (tar.gz) to serve from a download origin")
+	fake := flag.Bool("fake-runner", false, "build the fake runner package of bootstrap/runner/runnertest and serve it (as -package)")
+	heartbeat := flag.Duration("heartbeat", 500*time.Millisecond, "heartbeat interval the fake tells runners")
 	flag.Parse()
+	if *fake {
+		tmp, err := os.MkdirTemp("", "fakeghes-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fakeghes:", err)
+			os.Exit(1)
+		}
+		defer os.RemoveAll(tmp)
+		p, err := runnertest.Build(context.Background(), tmp, runnertest.Options{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fakeghes:", err)
+			os.Exit(1)
+		}
+		*pkg = p.Path
+		fmt.Printf("PACKAGE=%s\nSHA256=%s\n", p.Path, p.SHA256)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fakeghes:", err)
 		os.Exit(1)
 	}
 	srv := githubtest.NewUnstarted()
+	srv.SetHeartbeat(*heartbeat)
 	url := "http://" + ln.Addr().String()
 	fmt.Printf("URL=%s\nTOKEN=%s\n", url, githubtest.Token)
 	mux := http.NewServeMux()

@@ -1,0 +1,459 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/fetch"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/bootstrap/runner"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+// LifecycleAPI is what install, uninstall and status need from the GitHub client.
+type LifecycleAPI interface {
+	DownloadsAPI
+	RegistrationToken(ctx context.Context) (github.Token, error)
+	RemoveToken(ctx context.Context) (github.Token, error)
+	GetRunner(ctx context.Context, id int64) (github.Runner, error)
+	DeleteRunner(ctx context.Context, id int64) error
+}
+
+// ServiceSpec describes the OS service of one runner: it runs
+// Executable Args (runnerctl run --dir DIR) as User in Dir.
+type ServiceSpec struct {
+	Name        string
+	DisplayName string
+	Description string
+	Executable  string
+	Args        []string
+	User        string
+	Dir         string
+}
+
+// Service states reported by ServiceManager.Status.
+const (
+	ServiceNotInstalled = "not-installed"
+	ServiceStopped      = "stopped"
+	ServiceRunning      = "running"
+)
+
+// ServiceManager is what the pipeline needs from the host's service
+// manager; main hands it the service package's. Install and Start are
+// idempotent; Uninstall stops the service first and accepts a service
+// that is not there.
+type ServiceManager interface {
+	Names(scope, runnerName string) (name, display string)
+	Platform() string
+	Install(ServiceSpec) error
+	Start(name string) error
+	Stop(name string) error
+	Uninstall(name string) error
+	Status(name string) (string, error)
+}
+
+// InstallOptions configure Install.
+type InstallOptions struct {
+	Target  github.Target
+	Package PackageOptions
+	Dir     string
+	// User runs the runner (created when missing, as root on Linux).
+	User string
+	// AllowRoot runs the runner as root (RUNNER_ALLOW_RUNASROOT).
+	AllowRoot bool
+	Runner    runner.Config
+	// Env holds KEY=VALUE lines for the runner's .env (--env, proxies, CA).
+	Env       []string
+	NoService bool
+	// Wait bounds the wait for the runner to come online; 0 skips it.
+	Wait          time.Duration
+	KeepOnFailure bool
+	// Executable is runnerctl's path, run by the service.
+	Executable string
+	IndexDir   string
+	Version    string
+}
+
+// InstallResult says what Install did.
+type InstallResult struct {
+	Dir            string        `json:"dir"`
+	Name           string        `json:"name"`
+	ID             int64         `json:"id"`
+	URL            string        `json:"url"`
+	Service        string        `json:"service,omitempty"`
+	ServiceManager string        `json:"service_manager,omitempty"`
+	User           string        `json:"user,omitempty"`
+	Status         string        `json:"status,omitempty"`
+	OnlineAfter    time.Duration `json:"online_after_ns,omitempty"`
+	// Unchanged is true when the runner was installed already.
+	Unchanged bool `json:"unchanged"`
+}
+
+// rollback undoes, newest first, what an install created.
+type rollback struct {
+	log   *slog.Logger
+	steps []func() error
+	names []string
+}
+
+func (r *rollback) push(name string, f func() error) {
+	r.names = append(r.names, name)
+	r.steps = append(r.steps, f)
+}
+
+func (r *rollback) run() {
+	for i := len(r.steps) - 1; i >= 0; i-- {
+		if err := r.steps[i](); err != nil {
+			r.log.Error("rollback: could not "+r.names[i], "err", err)
+		} else {
+			r.log.Info("rollback: " + r.names[i])
+		}
+	}
+}
+
+// runAs decides who runs the runner: "" for ourselves (not root), the
+// runner user, or root with --allow-root.
+func runAs(o InstallOptions) (user string, allowRoot bool, err error) {
+	if !platform.Privileged() {
+		return "", o.AllowRoot, nil
+	}
+	if o.AllowRoot {
+		if o.User != "" && o.User != "runner" && o.User != "root" {
+			return "", false, failure.Wrap(failure.Usage, fmt.Errorf("--allow-root runs the runner as root: it does not go with --user %s", o.User))
+		}
+		return "root", true, nil
+	}
+	if o.User == "" || o.User == "root" {
+		return "", false, failure.Wrap(failure.Usage, errors.New("refusing to run the runner as root: give an unprivileged --user (default runner), or pass --allow-root to opt out"))
+	}
+	return o.User, false, nil
+}
+
+// Install turns the host into a registered, running runner (design.md,
+// steps 1-9). The same call on an installed runner changes nothing. A
+// failure rolls back what this call created, unless KeepOnFailure.
+func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch.Cache, f *fetch.Fetcher, o InstallOptions, red *secret.Redactor, log *slog.Logger) (res InstallResult, err error) {
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil || o.Dir == "" {
+		return res, failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %v", o.Dir, err))
+	}
+	o.Dir = dir
+	if o.Runner.Name == "" {
+		if o.Runner.Name, err = os.Hostname(); err != nil {
+			return res, failure.Wrap(failure.Usage, errors.New("--name: the host name is unknown, give a runner name"))
+		}
+	}
+	o.Runner.URL = o.Target.URL
+	if _, err := o.Runner.Args(); err != nil {
+		return res, err
+	}
+	user, allowRoot, err := runAs(o)
+	if err != nil {
+		return res, err
+	}
+	svcName, display := svc.Names(o.Target.ScopeName(), o.Runner.Name)
+	if o.NoService {
+		svcName = ""
+	}
+	res = InstallResult{Dir: dir, Name: o.Runner.Name, URL: o.Target.URL, Service: svcName, User: user}
+	if svcName != "" {
+		res.ServiceManager = svc.Platform()
+	}
+
+	st, err := ReadState(dir)
+	if err != nil {
+		return res, err
+	}
+	if st != nil && st.Runner != nil {
+		return installed(ctx, api, svc, o, st, res, log)
+	}
+
+	rb := &rollback{log: log}
+	defer func() {
+		if err == nil {
+			return
+		}
+		if o.KeepOnFailure {
+			log.Warn("install failed: --keep-on-failure leaves what it created in place", "dir", dir)
+			return
+		}
+		rb.run()
+	}()
+
+	// Steps 3-6: package, directory, user (Prepare cleans up after itself).
+	prep, err := Prepare(ctx, api, c, f, PrepareOptions{Package: o.Package, Dir: dir, User: user, Version: o.Version}, log)
+	if err != nil {
+		return res, err
+	}
+	if !prep.Unchanged {
+		rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
+		if prep.UserCreated {
+			rb.push("remove the runner user "+user, func() error { return platform.DeleteUser(user) })
+		}
+	}
+	if st, err = ReadState(dir); err != nil || st == nil {
+		return res, fmt.Errorf("install: read state after prepare: %v", err)
+	}
+	if user == "root" {
+		user = "" // the service runs as root; config.sh with RUNNER_ALLOW_RUNASROOT
+	}
+	if len(o.Env) > 0 {
+		if err := runner.MergeEnv(dir, o.Env); err != nil {
+			return res, failure.Wrap(failure.Usage, err)
+		}
+	}
+	if user != "" {
+		// env.sh, run as the runner user, appends to .env.
+		if err := platform.ChownTree(dir, user); err != nil {
+			return res, fmt.Errorf("install: %w", err)
+		}
+	}
+
+	// Step 7: register.
+	ex := runner.Exec{Dir: dir, User: user, AllowRoot: allowRoot, Log: log}
+	settings, err := runner.ReadSettings(dir)
+	if err != nil {
+		return res, err
+	}
+	if settings == nil {
+		if err := register(ctx, api, ex, o.Runner, red, log); err != nil {
+			return res, err
+		}
+		if settings, err = runner.ReadSettings(dir); err != nil || settings == nil {
+			return res, failure.Wrap(failure.RunnerConfig, fmt.Errorf("install: config.sh succeeded but wrote no .runner: %v", err))
+		}
+		id := settings.AgentID
+		rb.push(fmt.Sprintf("remove the registration of %s (id %d)", o.Runner.Name, id), func() error {
+			return deregister(context.WithoutCancel(ctx), api, ex, id, red, log)
+		})
+	} else {
+		log.Info("runner already configured in this directory: finishing the install", "name", settings.AgentName, "id", settings.AgentID)
+	}
+	res.ID, res.Name = settings.AgentID, settings.AgentName
+	st.Runner = &RunnerRecord{URL: o.Target.URL, Scope: o.Target.Kind.String(), Name: settings.AgentName, ID: settings.AgentID,
+		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, InstalledAt: time.Now().UTC()}
+	if user != "" {
+		st.User = user
+	}
+
+	if err := WriteState(dir, *st); err != nil {
+		return res, err
+	}
+	if prep.Unchanged {
+		rb.push("forget the registration in "+StateFile, func() error {
+			st.Runner = nil
+			return WriteState(dir, *st)
+		})
+	}
+
+	// Step 8: the service (it reads the state file).
+	if svcName != "" {
+		spec := ServiceSpec{Name: svcName, DisplayName: display, Description: "GitHub Actions self-hosted runner " + settings.AgentName + " for " + o.Target.URL + ", supervised by runnerctl",
+			Executable: o.Executable, Args: []string{"run", "--dir", dir}, User: user, Dir: dir}
+		if err := installService(svc, spec, rb); err != nil {
+			return res, err
+		}
+		if err := writeServiceMarker(dir, svcName, user); err != nil {
+			return res, err
+		}
+	}
+	if err := indexAdd(o.IndexDir, IndexEntry{Dir: dir, Name: settings.AgentName, URL: o.Target.URL}); err != nil {
+		return res, err
+	}
+	rb.push("forget "+dir+" in the host index", func() error { return indexRemove(o.IndexDir, dir) })
+
+	// Step 9: confirm.
+	if err := confirm(ctx, api, o, &res, log); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// installed finishes an install that was done before: the same runner is
+// kept, its service installed and started if missing, and its status
+// confirmed; nothing new is registered.
+func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, st *State, res InstallResult, log *slog.Logger) (InstallResult, error) {
+	r := st.Runner
+	if r.Name != o.Runner.Name || r.URL != o.Target.URL {
+		return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %s holds runner %q for %s: run `runnerctl uninstall --dir %s` first, or choose another --dir",
+			o.Dir, r.Name, r.URL, o.Dir))
+	}
+	res.ID, res.Unchanged, res.Service, res.User = r.ID, true, r.Service, st.User
+	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
+	if r.Service != "" {
+		state, err := svc.Status(r.Service)
+		if err != nil {
+			return res, failure.Wrap(failure.Service, err)
+		}
+		if state == ServiceNotInstalled {
+			return res, failure.Wrap(failure.Service, fmt.Errorf("install: service %s of runner %q is gone: run `runnerctl uninstall --dir %s` and install again", r.Service, r.Name, o.Dir))
+		}
+		if state != ServiceRunning {
+			if err := svc.Start(r.Service); err != nil {
+				return res, failure.Wrap(failure.Service, err)
+			}
+			res.Unchanged = false
+		}
+	}
+	if err := indexAdd(o.IndexDir, IndexEntry{Dir: o.Dir, Name: r.Name, URL: r.URL}); err != nil {
+		return res, err
+	}
+	return res, confirm(ctx, api, o, &res, log)
+}
+
+// register mints a registration token and runs config.sh. A token that
+// has expired (or expires in the next minute) is replaced by a fresh one
+// before config.sh runs, and once more if config.sh failed after it expired.
+func register(ctx context.Context, api LifecycleAPI, ex runner.Exec, cfg runner.Config, red *secret.Redactor, log *slog.Logger) error {
+	mint := func() (github.Token, error) {
+		for range 3 {
+			tok, err := api.RegistrationToken(ctx)
+			if err != nil {
+				return tok, err
+			}
+			red.Add(tok.Value)
+			if tok.ExpiresAt.IsZero() || time.Until(tok.ExpiresAt) > time.Minute {
+				return tok, nil
+			}
+			log.Warn("the registration token expires too soon: minting a fresh one", "expires_at", tok.ExpiresAt)
+		}
+		return github.Token{}, failure.Wrap(failure.Auth, errors.New("register: every registration token the server gave had expired: check the server's clock"))
+	}
+	tok, err := mint()
+	if err != nil {
+		return err
+	}
+	err = ex.Configure(ctx, cfg, tok.Value)
+	if err != nil && !tok.ExpiresAt.IsZero() && time.Now().After(tok.ExpiresAt) {
+		log.Warn("config.sh failed after the registration token expired: retrying with a fresh token")
+		if tok, err = mint(); err != nil {
+			return err
+		}
+		err = ex.Configure(ctx, cfg, tok.Value)
+	}
+	return err
+}
+
+// deregister removes a registration: config.sh remove with a remove
+// token, or, when that cannot work, the API by id.
+func deregister(ctx context.Context, api LifecycleAPI, ex runner.Exec, id int64, red *secret.Redactor, log *slog.Logger) error {
+	tok, err := api.RemoveToken(ctx)
+	if err == nil {
+		red.Add(tok.Value)
+		if err = ex.Remove(ctx, tok.Value); err == nil {
+			return nil
+		}
+	}
+	if id == 0 {
+		return err
+	}
+	log.Warn("config.sh remove did not work: deleting the runner by id", "id", id, "err", err)
+	if derr := api.DeleteRunner(ctx, id); derr != nil && github.StatusCode(derr) != 404 {
+		return fmt.Errorf("delete runner %d: %w", id, derr)
+	}
+	// The local config is stale now: drop it as `config.sh remove --local` does.
+	for _, f := range []string{".runner", ".runner_migrated", ".credentials", ".credentials_migrated", ".credentials_rsaparams"} {
+		_ = os.Remove(filepath.Join(ex.Dir, f))
+	}
+	return nil
+}
+
+func installService(svc ServiceManager, spec ServiceSpec, rb *rollback) error {
+	state, err := svc.Status(spec.Name)
+	if err != nil {
+		return failure.Wrap(failure.Service, err)
+	}
+	if state == ServiceNotInstalled {
+		if err := svc.Install(spec); err != nil {
+			return failure.Wrap(failure.Service, err)
+		}
+		rb.push("remove the service "+spec.Name, func() error {
+			_ = os.Remove(filepath.Join(spec.Dir, runner.ServiceMarker))
+			return svc.Uninstall(spec.Name)
+		})
+	}
+	if err := svc.Start(spec.Name); err != nil {
+		return failure.Wrap(failure.Service, err)
+	}
+	return nil
+}
+
+// writeServiceMarker writes .service with the service name, as svc.sh
+// does: config.sh remove refuses to run while it exists.
+func writeServiceMarker(dir, name, user string) error {
+	p := filepath.Join(dir, runner.ServiceMarker)
+	if err := os.WriteFile(p, []byte(name+"\n"), 0o644); err != nil {
+		return fmt.Errorf("install: %w", err)
+	}
+	if user != "" {
+		return platform.ChownTree(p, user)
+	}
+	return nil
+}
+
+// confirm waits until the API shows the runner online.
+func confirm(ctx context.Context, api LifecycleAPI, o InstallOptions, res *InstallResult, log *slog.Logger) error {
+	if o.Wait <= 0 {
+		return nil
+	}
+	if o.NoService {
+		log.Info("--no-service: not waiting for the runner to come online; start it with `runnerctl run --dir " + o.Dir + "`")
+		return nil
+	}
+	start := time.Now()
+	deadline := start.Add(o.Wait)
+	last := ""
+	for {
+		r, err := api.GetRunner(ctx, res.ID)
+		if err != nil {
+			return err
+		}
+		if r.Status != last {
+			log.Info("runner status", "name", r.Name, "id", r.ID, "status", r.Status)
+			last = r.Status
+		}
+		if r.Status == "online" {
+			res.Status, res.OnlineAfter = r.Status, time.Since(start)
+			log.Info("runner is online", "name", r.Name, "id", r.ID, "after", res.OnlineAfter.Round(time.Millisecond))
+			return nil
+		}
+		if time.Now().After(deadline) {
+			where := "its service log"
+			if res.Service != "" {
+				where = fmt.Sprintf("`runnerctl status --dir %s` and the log of service %s", o.Dir, res.Service)
+			}
+			return failure.Wrap(failure.Timeout, fmt.Errorf("runner %q (id %d) is %s, not online, after --wait %s: check %s", r.Name, r.ID, r.Status, o.Wait, where))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// ProxyEnv returns the proxy settings of our environment as .env lines
+// (the runner honours http_proxy, https_proxy and no_proxy; env.sh does
+// not capture them).
+func ProxyEnv() []string {
+	var out []string
+	for _, k := range []string{"http_proxy", "https_proxy", "no_proxy"} {
+		v := os.Getenv(k)
+		if v == "" {
+			v = os.Getenv(strings.ToUpper(k))
+		}
+		if v != "" {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
+

@@ -1,0 +1,244 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/bootstrap/runner"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+// UninstallOptions configure Uninstall.
+type UninstallOptions struct {
+	Dir       string
+	KeepFiles bool
+	IndexDir  string
+}
+
+// UninstallResult says what Uninstall did.
+type UninstallResult struct {
+	Dir          string `json:"dir"`
+	Name         string `json:"name,omitempty"`
+	ID           int64  `json:"id,omitempty"`
+	Service      string `json:"service,omitempty"`
+	Deregistered bool   `json:"deregistered"`
+	FilesRemoved bool   `json:"files_removed"`
+	UserRemoved  string `json:"user_removed,omitempty"`
+	// Nothing is true when nothing was installed there.
+	Nothing bool `json:"nothing_installed"`
+}
+
+// Uninstall reverses Install: it stops and removes the service, removes
+// the registration (config.sh remove with a remove token; by id through
+// the API when that cannot work), then the directory unless KeepFiles,
+// the host index entry, and the runner user if install created it and no
+// other runner uses it. api may be nil when no credentials were given: a
+// registration then stays and Uninstall fails before removing anything.
+func Uninstall(ctx context.Context, api LifecycleAPI, svc ServiceManager, o UninstallOptions, red *secret.Redactor, log *slog.Logger) (UninstallResult, error) {
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil || o.Dir == "" {
+		return UninstallResult{}, failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %v", o.Dir, err))
+	}
+	res := UninstallResult{Dir: dir}
+	st, err := ReadState(dir)
+	if err != nil {
+		return res, err
+	}
+	settings, err := runner.ReadSettings(dir)
+	if err != nil {
+		return res, err
+	}
+	if st == nil && settings == nil {
+		if _, err := os.Stat(dir); err == nil && !o.KeepFiles {
+			return res, failure.Wrap(failure.Usage, fmt.Errorf("uninstall: %s was not installed by runnerctl: remove it yourself if it should go", dir))
+		}
+		log.Info("nothing installed", "dir", dir)
+		res.Nothing = true
+		return res, indexRemove(o.IndexDir, dir)
+	}
+	user, svcName := "", ""
+	var rec RunnerRecord
+	if st != nil {
+		user = st.User
+		if st.Runner != nil {
+			rec = *st.Runner
+			svcName = rec.Service
+		}
+	}
+	if settings != nil {
+		res.Name, res.ID = settings.AgentName, settings.AgentID
+	} else {
+		res.Name, res.ID = rec.Name, rec.ID
+	}
+	res.Service = svcName
+	if (settings != nil || rec.ID != 0) && api == nil {
+		return res, failure.Wrap(failure.Auth, fmt.Errorf("uninstall: removing the registration of %q needs API credentials: set --access-token-file, RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN", res.Name))
+	}
+
+	// 1. The service: stop, remove, and the .service marker with it.
+	if svcName != "" {
+		if err := svc.Uninstall(svcName); err != nil {
+			return res, failure.Wrap(failure.Service, err)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, runner.ServiceMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return res, fmt.Errorf("uninstall: %w", err)
+	}
+
+	// 2. The registration.
+	if settings != nil || rec.ID != 0 {
+		ex := runner.Exec{Dir: dir, User: user, AllowRoot: user == "" || user == "root", Log: log}
+		if user == "root" {
+			ex.User = ""
+		}
+		if settings == nil {
+			// .runner is gone (an ephemeral runner after its job, or a
+			// crash): the registration may still be there.
+			if err := api.DeleteRunner(ctx, rec.ID); err != nil && github.StatusCode(err) != 404 {
+				return res, fmt.Errorf("uninstall: delete runner %d: %w", rec.ID, err)
+			}
+		} else if err := deregister(ctx, api, ex, res.ID, red, log); err != nil {
+			return res, err
+		}
+		res.Deregistered = true
+		log.Info("runner registration removed", "name", res.Name, "id", res.ID)
+	}
+
+	// 3. Files, index, user.
+	if !o.KeepFiles {
+		if err := os.RemoveAll(dir); err != nil {
+			return res, fmt.Errorf("uninstall: remove %s: %w", dir, err)
+		}
+		res.FilesRemoved = true
+		log.Info("runner directory removed", "dir", dir)
+	} else if st != nil {
+		st.Runner = nil
+		if err := WriteState(dir, *st); err != nil {
+			return res, err
+		}
+	}
+	if err := indexRemove(o.IndexDir, dir); err != nil {
+		return res, err
+	}
+	if st != nil && st.UserCreated && user != "" && user != "root" && !o.KeepFiles {
+		if others, err := usersInIndex(o.IndexDir); err == nil && !others[user] {
+			if err := platform.DeleteUser(user); err != nil {
+				log.Warn("could not remove the runner user install created", "user", user, "err", err)
+			} else {
+				res.UserRemoved = user
+				log.Info("runner user removed", "user", user)
+			}
+		}
+	}
+	return res, nil
+}
+
+// usersInIndex returns the users of the runners still installed.
+func usersInIndex(indexDir string) (map[string]bool, error) {
+	entries, err := ReadIndex(indexDir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, e := range entries {
+		if st, err := ReadState(e.Dir); err == nil && st != nil && st.User != "" {
+			out[st.User] = true
+		}
+	}
+	return out, nil
+}
+
+// Dirs returns dir, or with all every directory in the host index.
+func Dirs(dir string, all bool, indexDir string) ([]string, error) {
+	if !all {
+		return []string{dir}, nil
+	}
+	entries, err := ReadIndex(indexDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Dir)
+	}
+	return out, nil
+}
+
+// StatusReport is what `runnerctl status` shows for one runner directory.
+type StatusReport struct {
+	Dir          string         `json:"dir"`
+	Installed    bool           `json:"installed"`
+	Name         string         `json:"name,omitempty"`
+	ID           int64          `json:"id,omitempty"`
+	URL          string         `json:"url,omitempty"`
+	User         string         `json:"user,omitempty"`
+	Package      string         `json:"package,omitempty"`
+	Version      string         `json:"version,omitempty"`
+	Configured   bool           `json:"configured"`
+	Service      string         `json:"service,omitempty"`
+	ServiceState string         `json:"service_state,omitempty"`
+	Server       *github.Runner `json:"server,omitempty"`
+	ServerError  string         `json:"server_error,omitempty"`
+}
+
+// Status reports a runner directory: the local service, the package, and
+// with api the server's view.
+func Status(ctx context.Context, api LifecycleAPI, svc ServiceManager, dir string) (StatusReport, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return StatusReport{}, failure.Wrap(failure.Usage, err)
+	}
+	rep := StatusReport{Dir: dir}
+	st, err := ReadState(dir)
+	if err != nil {
+		return rep, err
+	}
+	settings, err := runner.ReadSettings(dir)
+	if err != nil {
+		return rep, err
+	}
+	if st == nil {
+		return rep, nil
+	}
+	rep.User, rep.Package = st.User, st.Package.Filename
+	rep.Version = packageVersion(st.Package.Filename)
+	if settings != nil {
+		rep.Configured, rep.Name, rep.ID = true, settings.AgentName, settings.AgentID
+	}
+	if r := st.Runner; r != nil {
+		rep.Installed, rep.Name, rep.ID, rep.URL, rep.Service = true, r.Name, r.ID, r.URL, r.Service
+	}
+	if rep.Service != "" {
+		state, err := svc.Status(rep.Service)
+		if err != nil {
+			state = "unknown: " + err.Error()
+		}
+		rep.ServiceState = state
+	}
+	if api != nil && rep.ID != 0 {
+		r, err := api.GetRunner(ctx, rep.ID)
+		if err != nil {
+			rep.ServerError = err.Error()
+		} else {
+			rep.Server = &r
+		}
+	}
+	return rep, nil
+}
+
+// packageVersion takes the version out of actions-runner-OS-ARCH-VER.tar.gz.
+func packageVersion(filename string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(filename, ".zip"), ".tar.gz")
+	if i := strings.LastIndex(base, "-"); i >= 0 {
+		return base[i+1:]
+	}
+	return ""
+}
