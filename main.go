@@ -28,8 +28,8 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
-	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/bootstrap/runner"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/platform"
 	"github.com/runnerctl/runnerctl/service"
 )
@@ -142,8 +142,8 @@ func newApp(env *cmdEnv) *cli.App {
 				UsageText: "runnerctl status [--dir D | --all] [--output json]",
 			}, lifecycleFlags(), runStatus),
 			command(env, &cli.Command{
-				Name:  "run",
-				Usage: "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
+				Name:      "run",
+				Usage:     "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
 				UsageText: "runnerctl run --dir D     (what the installed service runs; run it yourself after install --no-service)",
 			}, append(commonFlags(), strFlag("dir", "the runner directory", platform.DefaultRunnerDir())), runRun),
 			{

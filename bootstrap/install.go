@@ -456,4 +456,3 @@ func ProxyEnv() []string {
 	}
 	return out
 }
-

@@ -186,4 +186,3 @@ func (m *Manager) Uninstall(name string) error {
 	m.log.Info("service removed", "service", name)
 	return nil
 }
-
