@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
+	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
 )
 
 func TestMain(m *testing.M) {
@@ -56,6 +58,49 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// TestLifecycle runs testdata/lifecycle/*.txtar: install, run, status and
+// uninstall against a fake GHES that serves the fake runner package of
+// bootstrap/runner/runnertest (built once, with go build and tar). Runners
+// heartbeat every 100 ms. The scripts use --no-service and start
+// `runnerctl run` themselves; the real service managers are exercised by
+// service/e2e_test.go.
+func TestLifecycle(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("skipped: the go tool is not on PATH, so the fake runner package cannot be built")
+	}
+	pkg, err := runnertest.Build(context.Background(), t.TempDir(), runnertest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(pkg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/lifecycle",
+		Setup: func(e *testscript.Env) error {
+			srv := githubtest.New()
+			e.Defer(srv.Close)
+			srv.SetHeartbeat(100 * time.Millisecond)
+			e.Values["ghes"] = srv
+			e.Setenv("GHES", srv.URL)
+			e.Setenv("GHES_TOKEN", githubtest.Token)
+			e.Setenv("RUNNERCTL_ACCESS_TOKEN", githubtest.Token)
+			e.Setenv("GITHUB_TOKEN", "")
+			e.Setenv("RUNNERCTL_CACHE_DIR", filepath.Join(e.WorkDir, "cache"))
+			e.Setenv("RUNNERCTL_INDEX_DIR", filepath.Join(e.WorkDir, "index"))
+			e.Setenv("FAKE_PKG", pkg.Path)
+			e.Setenv("FAKE_SHA256", pkg.SHA256)
+			origin := githubtest.NewOrigin()
+			e.Defer(origin.Close)
+			e.Values["origin"] = origin
+			publishEverywhere(srv, origin, data, "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"ghes": ghesCmd, "origin": originCmd},
+	})
+}
+
 // ghesCmd drives the fake from a script:
 //
 //	ghes seed SCOPE COUNT PREFIX STATUS [LABEL,...]   add runners
@@ -66,6 +111,14 @@ func TestScripts(t *testing.T) {
 //	ghes gap SECONDS                                  the last two requests are at least SECONDS apart
 //	ghes runners SCOPE N                              exactly N runners registered in SCOPE
 //	ghes clear                                        forget the request log
+//	ghes online SCOPE NAME [LABEL,...]                wait (10 s) until NAME is online, with these custom labels
+//	ghes offline SCOPE NAME                           wait (10 s) until NAME is offline
+//	ghes refuse NAME                                  refuse registrations of NAME
+//	ghes hold-offline NAME                            keep NAME offline even while it heartbeats
+//	ghes expire-next N                                the next N minted tokens are already expired
+//	ghes exit SCOPE NAME CODE                         the listener of NAME exits with CODE at its next heartbeat
+//	ghes job SCOPE NAME                               queue a job for NAME
+//	ghes no-secrets FILE...                           no PAT or minted token appears in these files
 func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("ghes does not support !")
@@ -125,6 +178,51 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "clear":
 		srv.ResetRequests()
+	case "online", "offline":
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var found *githubtest.Runner
+			for _, r := range srv.Runners(args[1]) {
+				if r.Name == args[2] {
+					found = &r
+				}
+			}
+			if found != nil && found.Status == args[0] {
+				if len(args) > 3 && strings.Join(found.Labels, ",") != args[3] {
+					ts.Fatalf("%s has labels %v, want %s", args[2], found.Labels, args[3])
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("runner %s in %s is not %s after 10 s: %+v", args[2], args[1], args[0], found)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	case "refuse":
+		srv.RefuseName(args[1], "names starting with bad- are reserved")
+	case "hold-offline":
+		srv.HoldOffline(args[1])
+	case "expire-next":
+		srv.ExpireNextTokens(atoi(args[1]))
+	case "exit":
+		if !srv.ExitNext(args[1], args[2], atoi(args[3])) {
+			ts.Fatalf("no runner %s in %s", args[2], args[1])
+		}
+	case "job":
+		if srv.QueueJob(args[1], args[2]) == 0 {
+			ts.Fatalf("no runner %s in %s", args[2], args[1])
+		}
+	case "no-secrets":
+		secrets := append(srv.MintedTokens(), githubtest.Token)
+		for _, f := range args[1:] {
+			b, err := os.ReadFile(ts.MkAbs(f))
+			ts.Check(err)
+			for _, sec := range secrets {
+				if strings.Contains(string(b), sec) {
+					ts.Fatalf("%s contains a secret (%.6s…)", f, sec)
+				}
+			}
+		}
 	default:
 		ts.Fatalf("ghes: unknown subcommand %q", args[0])
 	}

@@ -182,6 +182,10 @@ func (s *Server) mintToken(registration bool) scopedHandler {
 		tok := randomToken()
 		s.mu.Lock()
 		exp := s.now().Add(s.tokenTTL)
+		if s.expireNext > 0 {
+			s.expireNext--
+			exp = s.now().Add(-time.Second)
+		}
 		if registration {
 			s.regToks[tok] = mintedToken{scope: scope, expires: exp}
 		} else {

@@ -101,6 +101,29 @@ func (s *Server) ExitNext(scope, name string, code int) bool {
 	return false
 }
 
+// HoldOffline keeps the runner named name offline even while it
+// heartbeats (a runner that never shows online, for timeout tests).
+func (s *Server) HoldOffline(name string) { s.mu.Lock(); s.held[name] = true; s.mu.Unlock() }
+
+// ExpireNextTokens makes the next n minted registration or remove tokens
+// expire at once.
+func (s *Server) ExpireNextTokens(n int) { s.mu.Lock(); s.expireNext = n; s.mu.Unlock() }
+
+// MintedTokens returns every registration and remove token minted so far
+// (for tests that check no token leaked into argv, logs or files).
+func (s *Server) MintedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for t := range s.regToks {
+		out = append(out, t)
+	}
+	for t := range s.remToks {
+		out = append(out, t)
+	}
+	return out
+}
+
 // refreshLocked derives the status of protocol-registered runners from
 // their heartbeats.
 func (s *Server) refreshLocked() {
@@ -109,7 +132,7 @@ func (s *Server) refreshLocked() {
 		if !r.viaProtocol {
 			continue
 		}
-		if !r.LastSeen.IsZero() && now.Sub(r.LastSeen) < 3*s.heartbeat {
+		if !r.LastSeen.IsZero() && now.Sub(r.LastSeen) < 3*s.heartbeat && !s.held[r.Name] {
 			r.Status = "online"
 		} else {
 			r.Status, r.Busy = "offline", false

@@ -89,9 +89,11 @@ type Server struct {
 	dls      []Download
 	tokenTTL time.Duration
 	// runner protocol (runnerproto.go)
-	heartbeat time.Duration
-	refused   map[string]string // runner name → reason the server gives
-	nextJob   int64
+	heartbeat  time.Duration
+	refused    map[string]string // runner name → reason the server gives
+	nextJob    int64
+	held       map[string]bool // runner names kept offline
+	expireNext int             // minted tokens that expire at once
 }
 
 type tokenInfo struct{ forbidden bool }
@@ -122,6 +124,7 @@ func NewUnstarted() *Server {
 		tokenTTL:  time.Hour,
 		heartbeat: 500 * time.Millisecond,
 		refused:   map[string]string{},
+		held:      map[string]bool{},
 		nextJob:   1,
 	}
 	s.Server = httptest.NewUnstartedServer(s.Handler())

@@ -113,17 +113,18 @@ func (a args) flag(name string) bool {
 }
 
 func realMain(argv []string) int {
-	a := parse(argv)
-	if a.flags["version"] {
-		fmt.Println(version)
-		return exitSuccess
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return exitRetryable
 	}
 	root := filepath.Dir(filepath.Dir(exe))
+	diag(root, argv)
+	a := parse(argv)
+	if a.flags["version"] {
+		fmt.Println(version)
+		return exitSuccess
+	}
 	loadEnvFile(filepath.Join(root, ".env"))
 	cmd := ""
 	if len(a.commands) > 0 {
@@ -141,6 +142,28 @@ func realMain(argv []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "Unrecognized command-line input arguments: '%s'. For usage refer to: .\\config.cmd --help or ./config.sh --help\n", cmd)
 	return exitTerminated
+}
+
+// diag records, like the real _diag logs, how the listener was started:
+// its argv, its uid and the names (not the values) of its environment, so
+// tests can check that no secret was on a command line and who ran it.
+func diag(root string, argv []string) {
+	dir := filepath.Join(root, "_diag")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
+	}
+	var names []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		names = append(names, k)
+	}
+	line := fmt.Sprintf("%s pid=%d uid=%d argv=%q env=%s\n", stamp(), os.Getpid(), os.Getuid(), argv, strings.Join(names, ","))
+	f, err := os.OpenFile(filepath.Join(dir, "Runner_invocations.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = f.WriteString(line)
 }
 
 // loadEnvFile does what Program.cs does with .env: KEY=VALUE lines, split
