@@ -113,6 +113,7 @@ func TestLifecycle(t *testing.T) {
 //	ghes clear                                        forget the request log
 //	ghes online SCOPE NAME [LABEL,...]                wait (10 s) until NAME is online, with these custom labels
 //	ghes offline SCOPE NAME                           wait (10 s) until NAME is offline
+//	ghes idle|busy-now SCOPE NAME                     wait (10 s) until NAME is online and idle | busy
 //	ghes refuse NAME                                  refuse registrations of NAME
 //	ghes hold-offline NAME                            keep NAME offline even while it heartbeats
 //	ghes expire-next N                                the next N minted tokens are already expired
@@ -178,7 +179,7 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "clear":
 		srv.ResetRequests()
-	case "online", "offline":
+	case "online", "offline", "idle", "busy-now":
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			var found *githubtest.Runner
@@ -187,7 +188,14 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 					found = &r
 				}
 			}
-			if found != nil && found.Status == args[0] {
+			want, busy := args[0], false
+			switch args[0] {
+			case "idle":
+				want = "online"
+			case "busy-now":
+				want, busy = "online", true
+			}
+			if found != nil && found.Status == want && found.Busy == busy {
 				if len(args) > 3 && strings.Join(found.Labels, ",") != args[3] {
 					ts.Fatalf("%s has labels %v, want %s", args[2], found.Labels, args[3])
 				}

@@ -132,7 +132,9 @@ func (s *Server) refreshLocked() {
 		if !r.viaProtocol {
 			continue
 		}
-		if !r.LastSeen.IsZero() && now.Sub(r.LastSeen) < 3*s.heartbeat && !s.held[r.Name] {
+		// A runner running a job stays online until it reports the job
+		// done (the listener does not poll while a job runs).
+		if !r.LastSeen.IsZero() && (now.Sub(r.LastSeen) < 3*s.heartbeat || r.job != 0) && !s.held[r.Name] {
 			r.Status = "online"
 		} else {
 			r.Status, r.Busy = "offline", false
