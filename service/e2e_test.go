@@ -1,0 +1,424 @@
+package service_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
+	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
+	"github.com/runnerctl/runnerctl/service"
+)
+
+// host is where the lifecycle runs: this machine (SysV here) or a booted
+// systemd container.
+type host interface {
+	// runnerctl runs the runnerctl binary with args; it returns the
+	// combined output and the exit code.
+	runnerctl(args ...string) (string, int)
+	// sh runs a shell command and returns its output and exit code.
+	sh(cmd string) (string, int)
+}
+
+type localHost struct{ bin string }
+
+func (h localHost) runnerctl(args ...string) (string, int) {
+	return runCmd(exec.Command(h.bin, args...))
+}
+
+func (h localHost) sh(cmd string) (string, int) { return runCmd(exec.Command("sh", "-c", cmd)) }
+
+func runCmd(cmd *exec.Cmd) (string, int) {
+	cmd.Env = append(os.Environ(), "RUNNERCTL_ACCESS_TOKEN="+githubtest.Token)
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(out), ee.ExitCode()
+	} else if err != nil {
+		return string(out) + err.Error(), -1
+	}
+	return string(out), 0
+}
+
+// fixture: runnerctl built, the fake runner package published by a fake
+// GHES on loopback (reachable from a container that shares the network).
+type fixture struct {
+	bin string
+	srv *githubtest.Server
+	pkg runnertest.Package
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("skipped: the go tool is not on PATH")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "runnerctl")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/runnerctl/runnerctl").CombinedOutput(); err != nil {
+		t.Fatalf("build runnerctl: %v\n%s", err, out)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := runnertest.Build(context.Background(), tmp, runnertest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(pkg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := githubtest.New()
+	t.Cleanup(srv.Close)
+	srv.SetHeartbeat(200 * time.Millisecond)
+	origin := githubtest.NewOrigin()
+	t.Cleanup(origin.Close)
+	srv.SetDownloads([]githubtest.Download{origin.Publish("linux", map[string]string{"amd64": "x64", "arm64": "arm64", "arm": "arm"}[runtime.GOARCH], pkg.Filename, data, "tmp-token")})
+	return fixture{bin: bin, srv: srv, pkg: pkg}
+}
+
+func (f fixture) waitStatus(t *testing.T, name, want string, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		for _, r := range f.srv.Runners("repos/acme/app") {
+			if r.Name == name && r.Status == want {
+				return time.Since(start)
+			}
+		}
+		if time.Since(start) > within {
+			t.Fatalf("runner %s not %s after %s: %+v", name, want, within, f.srv.Runners("repos/acme/app"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func registrations(srv *githubtest.Server) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/actions/runner-registration") {
+			n++
+		}
+	}
+	return n
+}
+
+// lifecycle is the issue's "done" list, run on h with the runner in dir;
+// unitFiles lists the service-manager files of a service name.
+func lifecycle(t *testing.T, f fixture, h host, dir, index string, unitFiles func(name string) []string) {
+	url := f.srv.URL + "/acme/app"
+	common := []string{"--url", url, "--index-dir", index, "--cache-dir", dir + ".cache"}
+	install := append([]string{"install", "--name", "ci-1", "--labels", "gpu,big", "--dir", dir, "--wait", "30s"}, common...)
+	svcName := service.Name("acme-app", "ci-1", "linux")
+	t.Cleanup(func() {
+		// Whatever happened, leave no service, directory, user or index behind.
+		if out, code := h.runnerctl("uninstall", "--all", "--index-dir", index); code != 0 {
+			t.Logf("cleanup uninstall: %d %s", code, out)
+		}
+		h.sh("rm -rf " + dir + ".cache " + index)
+		for _, p := range unitFiles(svcName) {
+			h.sh("rm -f " + p)
+		}
+	})
+
+	start := time.Now()
+	out, code := h.runnerctl(install...)
+	took := time.Since(start)
+	if code != 0 {
+		t.Fatalf("install: exit %d\n%s", code, out)
+	}
+	t.Logf("install → online: %s (%s)", took.Round(time.Millisecond), lastLine(out))
+	f.waitStatus(t, "ci-1", "online", time.Second)
+	rs := f.srv.Runners("repos/acme/app")
+	if len(rs) != 1 || strings.Join(rs[0].Labels, ",") != "gpu,big" {
+		t.Fatalf("server: %+v", rs)
+	}
+	for _, p := range unitFiles(svcName) {
+		if _, code := h.sh("test -e " + p); code != 0 {
+			t.Errorf("%s is missing after install", p)
+		}
+	}
+	// config.sh ran as a non-root user, with no token on its command line.
+	diag, _ := h.sh("cat " + dir + "/_diag/Runner_invocations.log")
+	for _, line := range strings.Split(strings.TrimSpace(diag), "\n") {
+		if !strings.Contains(line, "uid=") {
+			continue
+		}
+		if strings.Contains(line, " uid=0 ") {
+			t.Errorf("the runner ran as root: %s", line)
+		}
+		for _, tok := range append(f.srv.MintedTokens(), githubtest.Token) {
+			if strings.Contains(line, tok) {
+				t.Errorf("a secret is in the listener's argv or env names: %s", line)
+			}
+		}
+	}
+	if !strings.Contains(diag, `argv=["configure" "--unattended"`) || !strings.Contains(diag, "ACTIONS_RUNNER_INPUT_TOKEN") {
+		t.Errorf("config.sh was not run with --unattended and the token input:\n%s", diag)
+	}
+
+	// The same command again registers nothing.
+	before := registrations(f.srv)
+	if out, code := h.runnerctl(install...); code != 0 || !strings.Contains(out, "already installed") {
+		t.Fatalf("second install: exit %d\n%s", code, out)
+	}
+	if after := registrations(f.srv); after != before || len(f.srv.Runners("repos/acme/app")) != 1 {
+		t.Fatalf("second install registered again: %d → %d, %+v", before, after, f.srv.Runners("repos/acme/app"))
+	}
+
+	// Killing the listener: offline, then the supervisor brings it back.
+	kill := fmt.Sprintf(`for p in /proc/[0-9]*; do if [ "$(readlink $p/exe)" = "%s/bin/Runner.Listener" ]; then kill -9 ${p#/proc/}; echo killed ${p#/proc/}; fi; done`, dir)
+	if out, _ := h.sh(kill); !strings.Contains(out, "killed") {
+		t.Fatalf("no listener to kill: %q", out)
+	}
+	f.waitStatus(t, "ci-1", "offline", 10*time.Second)
+	back := f.waitStatus(t, "ci-1", "online", 30*time.Second)
+	t.Logf("listener killed: online again %s after it showed offline", back.Round(time.Millisecond))
+
+	// status sees the service running and the server's view.
+	if out, code := h.runnerctl("status", "--dir", dir); code != 0 || !strings.Contains(out, "(running)") || !strings.Contains(out, "online") {
+		t.Errorf("status: exit %d\n%s", code, out)
+	}
+
+	// A name the server refuses: exit 6, nothing left.
+	f.srv.RefuseName("bad-1", "reserved")
+	bad := dir + "-bad"
+	out, code = h.runnerctl(append([]string{"install", "--name", "bad-1", "--dir", bad, "--wait", "30s"}, common...)...)
+	if code != 6 {
+		t.Fatalf("refused name: exit %d, want 6\n%s", code, out)
+	}
+	noTrace(t, h, f, bad, "bad-1", unitFiles(service.Name("acme-app", "bad-1", "linux")))
+
+	// A runner that never comes online: exit 8, rolled back.
+	f.srv.HoldOffline("late-1")
+	late := dir + "-late"
+	out, code = h.runnerctl(append([]string{"install", "--name", "late-1", "--dir", late, "--wait", "2s"}, common...)...)
+	if code != 8 {
+		t.Fatalf("never online: exit %d, want 8\n%s", code, out)
+	}
+	noTrace(t, h, f, late, "late-1", unitFiles(service.Name("acme-app", "late-1", "linux")))
+
+	// uninstall: no runner, no service, no directory, no user.
+	if out, code := h.runnerctl("uninstall", "--dir", dir, "--index-dir", index); code != 0 {
+		t.Fatalf("uninstall: exit %d\n%s", code, out)
+	}
+	noTrace(t, h, f, dir, "ci-1", unitFiles(svcName))
+	if _, code := h.sh("id runner"); code == 0 {
+		t.Error("the runner user install created is still there")
+	}
+}
+
+func noTrace(t *testing.T, h host, f fixture, dir, name string, files []string) {
+	t.Helper()
+	if _, code := h.sh("test -e " + dir); code == 0 {
+		t.Errorf("%s is left behind", dir)
+	}
+	for _, p := range files {
+		if _, code := h.sh("test -e " + p + " || test -L " + p); code == 0 {
+			t.Errorf("%s is left behind", p)
+		}
+	}
+	for _, r := range f.srv.Runners("repos/acme/app") {
+		if r.Name == name {
+			t.Errorf("registration of %s is left on the server", name)
+		}
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestSysVLifecycle runs the lifecycle with this machine's own service
+// manager when it is SysV (kardianos: unix-systemv), as root.
+func TestSysVLifecycle(t *testing.T) {
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		t.Skip("skipped: needs root on Linux to install a real SysV service")
+	}
+	if p := service.New(nil).Platform(); p != "unix-systemv" {
+		t.Skipf("skipped: this host's service manager is %s, not SysV (systemd is covered by TestSystemdLifecycle)", p)
+	}
+	if _, err := os.Stat("/etc/init.d"); err != nil {
+		t.Skip("skipped: no /etc/init.d")
+	}
+	f := newFixture(t)
+	base, err := os.MkdirTemp("", "runnerctl-sysv-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil { // the runner user walks into it
+		t.Fatal(err)
+	}
+	lifecycle(t, f, localHost{bin: f.bin}, filepath.Join(base, "runner"), filepath.Join(base, "index"), func(name string) []string {
+		files := []string{"/etc/init.d/" + name}
+		for _, rc := range "0123456" {
+			prefix := "S50"
+			if rc == '0' || rc == '1' || rc == '6' {
+				prefix = "K02"
+			}
+			files = append(files, fmt.Sprintf("/etc/rc%c.d/%s%s", rc, prefix, name))
+		}
+		return files
+	})
+}
+
+// container is a Debian rootfs booted with systemd-nspawn (systemd as PID
+// 1), driven with nsenter (test-environment.md §1a).
+type container struct {
+	pid1 int
+	bin  string
+}
+
+func (c container) enter(args ...string) (string, int) {
+	return runCmd(exec.Command("nsenter", append([]string{"-t", strconv.Itoa(c.pid1), "-a"}, args...)...))
+}
+
+func (c container) runnerctl(args ...string) (string, int) {
+	return c.enter(append([]string{"env", "RUNNERCTL_ACCESS_TOKEN=" + githubtest.Token, c.bin}, args...)...)
+}
+
+func (c container) sh(cmd string) (string, int) { return c.enter("sh", "-c", cmd) }
+
+const nspawnLauncher = `set -e
+mount -t tmpfs -o mode=755 tmpfs /run/systemd
+mkdir -p /run/systemd/nspawn /run/systemd/inaccessible
+cd /run/systemd/inaccessible
+touch reg && chmod 0000 reg; mkdir dir && chmod 0000 dir; mkfifo fifo && chmod 0000 fifo
+mknod chr c 0 0 && chmod 0000 chr; mknod blk b 0 0 && chmod 0000 blk
+cd /
+exec systemd-nspawn -D "$ROOTFS" --register=no --keep-unit -b --console=pipe --volatile=overlay "$@"
+`
+
+// TestSystemdLifecycle boots systemd in a container and runs the
+// lifecycle inside it, against the fake GHES on the shared loopback.
+func TestSystemdLifecycle(t *testing.T) {
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		t.Skip("skipped: needs root on Linux to boot systemd with systemd-nspawn")
+	}
+	for _, tool := range []string{"systemd-nspawn", "unshare", "nsenter"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("skipped: %s is not installed (apt-get install systemd-container util-linux)", tool)
+		}
+	}
+	rootfs := os.Getenv("RUNNERCTL_NSPAWN_ROOTFS")
+	if rootfs == "" {
+		rootfs, _ = filepath.Abs("../.cache/nspawn-rootfs")
+	}
+	if _, err := os.Stat(filepath.Join(rootfs, "lib/systemd/systemd")); err != nil {
+		t.Skipf("skipped: no systemd rootfs at %s: build it with `make nspawn-rootfs` (debootstrap, about 60 s)", rootfs)
+	}
+	f := newFixture(t)
+	launcher := filepath.Join(t.TempDir(), "boot.sh")
+	if err := os.WriteFile(launcher, []byte(nspawnLauncher), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	boot := exec.Command("unshare", "-m", "--propagation", "private", "sh", launcher, "--bind-ro="+f.bin+":/usr/local/bin/runnerctl")
+	boot.Env = append(os.Environ(), "ROOTFS="+rootfs)
+	logf, err := os.Create(filepath.Join(t.TempDir(), "console.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot.Stdout, boot.Stderr = logf, logf
+	start := time.Now()
+	if err := boot.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = boot.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = boot.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = boot.Process.Kill()
+			<-done
+		}
+	})
+	pid1 := waitPID1(t, boot.Process.Pid, 20*time.Second, logf.Name())
+	c := container{pid1: pid1, bin: "/usr/local/bin/runnerctl"}
+	for {
+		out, _ := c.enter("systemctl", "is-system-running", "--wait")
+		if s := strings.TrimSpace(out); s == "running" || s == "degraded" {
+			break
+		}
+		if time.Since(start) > 60*time.Second {
+			t.Fatalf("systemd in the container is not up: %q", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("systemd booted in %s", time.Since(start).Round(time.Millisecond))
+	if out, _ := c.runnerctl("version"); !strings.Contains(out, "runnerctl") {
+		t.Fatalf("runnerctl in the container: %q", out)
+	}
+	lifecycle(t, f, c, "/opt/actions-runner", "/var/lib/runnerctl", func(name string) []string {
+		return []string{"/etc/systemd/system/" + name + ".service"}
+	})
+	if out, _ := c.sh("ls /etc/systemd/system/multi-user.target.wants/ | grep actions.runner || true"); strings.TrimSpace(out) != "" {
+		t.Errorf("wants links left: %s", out)
+	}
+	_, _ = c.enter("systemctl", "poweroff")
+}
+
+// waitPID1 finds the container's systemd: a process named systemd that
+// descends from the nspawn process.
+func waitPID1(t *testing.T, nspawn int, within time.Duration, log string) int {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if comm(pid) == "systemd" && descends(pid, nspawn) {
+				return pid
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(log)
+	t.Fatalf("no systemd in the container after %s; console:\n%s", within, b)
+	return 0
+}
+
+func comm(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
+}
+
+func parent(pid int) int {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "PPid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+func descends(pid, ancestor int) bool {
+	for i := 0; i < 10 && pid > 1; i++ {
+		pid = parent(pid)
+		if pid == ancestor {
+			return true
+		}
+	}
+	return false
+}
