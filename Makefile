@@ -5,13 +5,21 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Every GOOS/GOARCH we ship.
 TARGETS := linux/amd64 linux/arm64 linux/arm darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: build test lint cross clean
+.PHONY: build test lint cross clean demo nspawn-rootfs
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o runnerctl .
 
 test:
 	$(GO) test -count=1 ./...
+
+# The whole lifecycle against the simulated GitHub: no network, no root.
+demo: build
+	$(GO) run ./scripts/demo -runnerctl ./runnerctl
+
+# The Debian rootfs in which the systemd tests boot systemd (root, debootstrap).
+nspawn-rootfs:
+	sh scripts/nspawn-rootfs.sh .cache/nspawn-rootfs
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

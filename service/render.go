@@ -53,7 +53,8 @@ func SystemdUnit(s Spec) string {
 	}
 	fmt.Fprintf(&b, "[Unit]\nDescription=%s\nDocumentation=https://github.com/runnerctl/runnerctl\n", s.DisplayName)
 	b.WriteString("After=network-online.target\nWants=network-online.target\nStartLimitIntervalSec=0\n\n")
-	fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=%s\nWorkingDirectory=%s\n", strings.Join(cmd, " "), systemdQuote(s.Dir))
+	// WorkingDirectory= takes a plain path: only % (specifiers) is escaped.
+	fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=%s\nWorkingDirectory=%s\n", strings.Join(cmd, " "), strings.ReplaceAll(s.Dir, "%", "%%"))
 	if s.User != "" {
 		fmt.Fprintf(&b, "User=%s\n", s.User)
 	}
