@@ -1,0 +1,130 @@
+//go:build !windows
+
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeListener writes bin/Runner.Listener: a script that logs each start
+// and exits with the codes listed in DIR/codes, one per start ("sleep"
+// waits for a signal and exits 0 on SIGINT, like the real listener).
+func fakeListener(t *testing.T, codes ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := `#!/bin/sh
+cd "$(dirname "$0")/.."
+echo "start $*" >> starts
+n=$(grep -c '^start' starts)
+code=$(sed -n "${n}p" codes)
+echo "PATH=$PATH" >> starts
+[ "$code" = 3 ] && touch update.finished
+if [ "$code" = sleep ]; then
+    echo "Listening for Jobs"
+    trap 'echo got-int >> starts; exit 0' INT
+    while :; do sleep 0.05; done
+fi
+exit "$code"
+`
+	if err := os.WriteFile(filepath.Join(dir, "bin", "Runner.Listener"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "codes"), []byte(strings.Join(codes, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".path"), []byte("/from/dot/path:/usr/bin:/bin\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func quick(dir string) *Supervisor {
+	return &Supervisor{Dir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Output: &bytes.Buffer{},
+		RetryPause: 10 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond,
+		UpdateWait: time.Second, StopTimeout: 2 * time.Second}
+}
+
+func starts(t *testing.T, dir string) []string {
+	b, _ := os.ReadFile(filepath.Join(dir, "starts"))
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(l, "start ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestSupervisorExitCodes(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		codes   []string
+		starts  int
+		stopped bool // ErrStopped
+		failed  bool // another error
+	}{
+		{"0 stops", []string{"0"}, 1, false, false},
+		{"1 stops for good", []string{"1"}, 1, true, false},
+		{"5 stops for good", []string{"5"}, 1, true, false},
+		{"2 relaunches", []string{"2", "2", "0"}, 3, false, false},
+		{"3 waits for the update then relaunches", []string{"3", "0"}, 2, false, false},
+		{"unknown code relaunches", []string{"42", "0"}, 2, false, false},
+		{"2 gives up", []string{"2", "2", "2", "2"}, 3, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := fakeListener(t, c.codes...)
+			s := quick(dir)
+			s.MaxRetries = 2
+			err := s.Run(context.Background())
+			if got := len(starts(t, dir)); got != c.starts {
+				t.Errorf("%d starts, want %d", got, c.starts)
+			}
+			switch {
+			case c.stopped && !errors.Is(err, ErrStopped):
+				t.Errorf("want ErrStopped, got %v", err)
+			case c.failed && (err == nil || errors.Is(err, ErrStopped)):
+				t.Errorf("want a give-up error, got %v", err)
+			case !c.stopped && !c.failed && err != nil:
+				t.Errorf("unexpected %v", err)
+			}
+		})
+	}
+}
+
+func TestSupervisorStopAndPath(t *testing.T) {
+	dir := fakeListener(t, "sleep")
+	s := quick(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.Output.(*bytes.Buffer).String(), "Listening for Jobs") {
+		if time.Now().After(deadline) {
+			t.Fatal("listener never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run after stop: %v", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "starts"))
+	if !strings.Contains(string(b), "got-int") {
+		t.Errorf("the listener got no SIGINT: %s", b)
+	}
+	if !strings.Contains(string(b), "start run --startuptype service") || !strings.Contains(string(b), "PATH=/from/dot/path:") {
+		t.Errorf("listener args or PATH from .path: %s", b)
+	}
+}
