@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
@@ -241,7 +240,11 @@ func killListener(dir string) error {
 		var pid int
 		fmt.Sscan(e.Name(), &pid)
 		fmt.Printf("$ kill -9 %d   # bin/Runner.Listener\n", pid)
-		return syscall.Kill(pid, syscall.SIGKILL)
+		p, err := os.FindProcess(pid)
+		if err != nil {
+			return err
+		}
+		return p.Kill()
 	}
 	return fmt.Errorf("no listener process found for %s (the demo finds it through /proc, Linux only)", dir)
 }
