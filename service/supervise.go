@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // Supervisor runs the runner's listener the way the runner's own service
@@ -161,15 +163,7 @@ func (s *Supervisor) waitUpdate(ctx context.Context) bool {
 // listenerEnv is the listener's environment: ours, with PATH from .path
 // (what runsvc.sh does) and nothing of runnerctl's own.
 func (s *Supervisor) listenerEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		uk := strings.ToUpper(k)
-		if uk == "PATH" || uk == "GITHUB_TOKEN" || strings.HasPrefix(uk, "RUNNERCTL_") || strings.HasPrefix(uk, "ACTIONS_RUNNER_INPUT_") {
-			continue
-		}
-		env = append(env, kv)
-	}
+	env := platform.ChildEnv("PATH")
 	path := os.Getenv("PATH")
 	if b, err := os.ReadFile(filepath.Join(s.Dir, ".path")); err == nil && strings.TrimSpace(string(b)) != "" {
 		path = strings.TrimSpace(string(b))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -83,15 +82,7 @@ type Exec struct {
 // env is the scripts' environment: ours without our own credentials and
 // settings, plus RUNNER_ALLOW_RUNASROOT when asked and the token input.
 func (e Exec) env(token secret.Secret) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		uk := strings.ToUpper(k)
-		if uk == "GITHUB_TOKEN" || uk == "RUNNER_ALLOW_RUNASROOT" || strings.HasPrefix(uk, "RUNNERCTL_") || strings.HasPrefix(uk, "ACTIONS_RUNNER_INPUT_") {
-			continue
-		}
-		out = append(out, kv)
-	}
+	out := platform.ChildEnv("RUNNER_ALLOW_RUNASROOT")
 	if e.AllowRoot {
 		out = append(out, "RUNNER_ALLOW_RUNASROOT=1")
 	}
