@@ -52,13 +52,7 @@ func writeIndex(indexDir string, entries []IndexEntry) error {
 	if err != nil {
 		return fmt.Errorf("write host index: %w", err)
 	}
-	path := filepath.Join(indexDir, IndexFile)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write host index: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := writeAtomic(filepath.Join(indexDir, IndexFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("write host index: %w", err)
 	}
 	return nil
