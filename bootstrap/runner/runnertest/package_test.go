@@ -75,7 +75,10 @@ func waitStatus(t *testing.T, srv *githubtest.Server, name, want string) githubt
 	}
 }
 
-func TestFakePackageLifecycle(t *testing.T) {
+// setup builds the package, starts a fake GHES (100 ms heartbeats) and
+// extracts the package into a fresh directory.
+func setup(t *testing.T) (*githubtest.Server, string) {
+	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("skipped: the go tool is not on PATH, so the fake listener cannot be built")
 	}
@@ -84,9 +87,13 @@ func TestFakePackageLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := githubtest.New()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	srv.SetHeartbeat(100 * time.Millisecond)
-	dir := extract(t, pkg)
+	return srv, extract(t, pkg)
+}
+
+func TestFakePackageLifecycle(t *testing.T) {
+	srv, dir := setup(t)
 	url := srv.URL + "/acme/app"
 	root := os.Geteuid() == 0
 	allow := []string{}
@@ -191,17 +198,7 @@ func TestFakePackageLifecycle(t *testing.T) {
 }
 
 func TestFakeEphemeralOneJob(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("skipped: the go tool is not on PATH, so the fake listener cannot be built")
-	}
-	pkg, err := runnertest.Build(context.Background(), t.TempDir(), runnertest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := githubtest.New()
-	defer srv.Close()
-	srv.SetHeartbeat(100 * time.Millisecond)
-	dir := extract(t, pkg)
+	srv, dir := setup(t)
 	env := []string{"RUNNER_ALLOW_RUNASROOT=1", "ACTIONS_RUNNER_INPUT_TOKEN=" + mint(t, srv, "registration")}
 	if out, code := script(dir, env, "config.sh", "--unattended", "--ephemeral", "--url", srv.URL+"/acme/app", "--name", "eph"); code != 0 {
 		t.Fatalf("configure: %d %s", code, out)

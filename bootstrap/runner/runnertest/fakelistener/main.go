@@ -28,6 +28,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 )
 
 // version is set by runnertest with -ldflags "-X main.version=…".
@@ -315,15 +317,7 @@ func configure(root string, a args) int {
 		"runner_group": a.arg("runnergroup"), "os": runnerOS(), "arch": runnerArch(), "version": version,
 		"ephemeral": a.flag("ephemeral"), "replace": a.flag("replace"), "disable_update": a.flag("disableupdate"),
 	}
-	var resp struct {
-		ID          int64  `json:"id"`
-		Name        string `json:"name"`
-		PoolID      int64  `json:"pool_id"`
-		PoolName    string `json:"pool_name"`
-		Credential  string `json:"credential"`
-		ServerURL   string `json:"server_url"`
-		HeartbeatMS int64  `json:"heartbeat_ms"`
-	}
+	var resp githubtest.RegisterResponse
 	status, msg, err := call(context.Background(), apiBase(u)+"/actions/runner-registration", "RemoteAuth "+token, req, &resp)
 	switch {
 	case err != nil:
@@ -473,11 +467,7 @@ func run(root string, a args) int {
 	interval := 500 * time.Millisecond
 	listening := false
 	for {
-		var hb struct {
-			Job         int64 `json:"job"`
-			Exit        int   `json:"exit"`
-			HeartbeatMS int64 `json:"heartbeat_ms"`
-		}
+		var hb githubtest.HeartbeatResponse
 		status, msg, err := call(ctx, st.ServerURL+"heartbeat", "Bearer "+cred["credential"], map[string]any{"disable_update": st.DisableUpdate}, &hb)
 		switch {
 		case ctx.Err() != nil:
