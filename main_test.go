@@ -115,6 +115,7 @@ func TestLifecycle(t *testing.T) {
 //	ghes offline SCOPE NAME                           wait (10 s) until NAME is offline
 //	ghes idle|busy-now SCOPE NAME                     wait (10 s) until NAME is online and idle | busy
 //	ghes refuse NAME                                  refuse registrations of NAME
+//	ghes fail-after-register NAME                     register NAME, then answer config.sh with a 500
 //	ghes hold-offline NAME                            keep NAME offline even while it heartbeats
 //	ghes expire-next N                                the next N minted tokens are already expired
 //	ghes exit SCOPE NAME CODE                         the listener of NAME exits with CODE at its next heartbeat
@@ -208,6 +209,8 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "refuse":
 		srv.RefuseName(args[1], "names starting with bad- are reserved")
+	case "fail-after-register":
+		srv.FailAfterRegister(args[1])
 	case "hold-offline":
 		srv.HoldOffline(args[1])
 	case "expire-next":

@@ -24,6 +24,7 @@ type LifecycleAPI interface {
 	RegistrationToken(ctx context.Context) (github.Token, error)
 	RemoveToken(ctx context.Context) (github.Token, error)
 	GetRunner(ctx context.Context, id int64) (github.Runner, error)
+	FindRunner(ctx context.Context, name string) (*github.Runner, error)
 	DeleteRunner(ctx context.Context, id int64) error
 }
 
@@ -211,9 +212,18 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 		}
 	}
 	if user != "" {
-		// env.sh, run as the runner user, appends to .env.
-		if err := platform.ChownTree(dir, user); err != nil {
-			return res, fmt.Errorf("install: %w", err)
+		// Prepare gave the tree to its user; hand it over if that was
+		// another (a golden image prepared for someone else), and give the
+		// runner user the .env written above: env.sh, run as that user,
+		// appends to it.
+		target := filepath.Join(dir, runner.EnvFile)
+		if st.User != user {
+			target = dir
+		}
+		if _, err := os.Lstat(target); err == nil {
+			if err := platform.ChownTree(target, user); err != nil {
+				return res, fmt.Errorf("install: %w", err)
+			}
 		}
 	}
 
@@ -224,11 +234,21 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 		return res, err
 	}
 	if settings == nil {
-		if err := register(ctx, api, ex, o.Runner, red, log); err != nil {
+		before, err := api.FindRunner(ctx, o.Runner.Name)
+		if err != nil {
 			return res, err
 		}
-		if settings, err = runner.ReadSettings(dir); err != nil || settings == nil {
-			return res, failure.Wrap(failure.RunnerConfig, fmt.Errorf("install: config.sh succeeded but wrote no .runner: %v", err))
+		regErr := register(ctx, api, ex, o.Runner, red, log)
+		settings, err = runner.ReadSettings(dir)
+		if regErr != nil || err != nil || settings == nil {
+			// config.sh may have failed after the server registered the
+			// runner (the real one saves .runner after that call): delete
+			// what it left, so no orphan stays on the server.
+			removeLeftover(context.WithoutCancel(ctx), api, o.Runner.Name, before, log)
+			if regErr != nil {
+				return res, regErr
+			}
+			return res, failure.Wrap(failure.RunnerConfig, fmt.Errorf("install: config.sh succeeded but wrote no readable .runner: %v", err))
 		}
 		id := settings.AgentID
 		rb.push(fmt.Sprintf("remove the registration of %s (id %d)", o.Runner.Name, id), func() error {
@@ -340,6 +360,24 @@ func register(ctx context.Context, api LifecycleAPI, ex runner.Exec, cfg runner.
 		err = ex.Configure(ctx, cfg, tok.Value)
 	}
 	return err
+}
+
+// removeLeftover deletes a runner named name that a failed config.sh
+// registered: one that is there now and was not (or had another id) before.
+func removeLeftover(ctx context.Context, api LifecycleAPI, name string, before *github.Runner, log *slog.Logger) {
+	after, err := api.FindRunner(ctx, name)
+	if err != nil {
+		log.Error("rollback: could not check for a registration config.sh left behind", "name", name, "err", err)
+		return
+	}
+	if after == nil || (before != nil && before.ID == after.ID) {
+		return
+	}
+	if err := api.DeleteRunner(ctx, after.ID); err != nil && github.StatusCode(err) != 404 {
+		log.Error("rollback: could not delete the registration config.sh left behind", "name", name, "id", after.ID, "err", err)
+		return
+	}
+	log.Info("rollback: deleted the registration config.sh left behind", "name", name, "id", after.ID)
 }
 
 // deregister removes a registration: config.sh remove with a remove

@@ -101,6 +101,10 @@ func (s *Server) ExitNext(scope, name string, code int) bool {
 	return false
 }
 
+// FailAfterRegister makes the registration of name succeed on the server
+// and then answer 500, as a runner that fails after the server call.
+func (s *Server) FailAfterRegister(name string) { s.mu.Lock(); s.failAfter[name] = true; s.mu.Unlock() }
+
 // HoldOffline keeps the runner named name offline even while it
 // heartbeats (a runner that never shows online, for timeout tests).
 func (s *Server) HoldOffline(name string) { s.mu.Lock(); s.held[name] = true; s.mu.Unlock() }
@@ -268,6 +272,10 @@ func (s *Server) runnerRegistration(w http.ResponseWriter, r *http.Request) {
 	rn := s.runners[id]
 	rn.viaProtocol = true
 	rn.credential = "cred-" + randomToken()
+	if s.failAfter[req.Name] {
+		writeError(w, http.StatusInternalServerError, "Internal error after the runner was added")
+		return
+	}
 	writeJSON(w, http.StatusCreated, RegisterResponse{ID: id, Name: rn.Name, PoolID: 1, PoolName: "Default",
 		Credential: rn.credential, ServerURL: "http://" + r.Host + "/_runner/", HeartbeatMS: s.heartbeat.Milliseconds()})
 }

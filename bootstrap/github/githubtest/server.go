@@ -93,6 +93,7 @@ type Server struct {
 	refused    map[string]string // runner name → reason the server gives
 	nextJob    int64
 	held       map[string]bool // runner names kept offline
+	failAfter  map[string]bool // runner names whose registration fails after it is made
 	expireNext int             // minted tokens that expire at once
 }
 
@@ -125,6 +126,7 @@ func NewUnstarted() *Server {
 		heartbeat: 500 * time.Millisecond,
 		refused:   map[string]string{},
 		held:      map[string]bool{},
+		failAfter: map[string]bool{},
 		nextJob:   1,
 	}
 	s.Server = httptest.NewUnstartedServer(s.Handler())
