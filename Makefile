@@ -5,7 +5,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Every GOOS/GOARCH we ship.
 TARGETS := linux/amd64 linux/arm64 linux/arm darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: build test lint cross clean demo nspawn-rootfs
+.PHONY: build test lint cross clean demo nspawn-rootfs cloudinit-rootfs
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o runnerctl .
@@ -20,6 +20,11 @@ demo: build
 # The Debian rootfs in which the systemd tests boot systemd (root, debootstrap).
 nspawn-rootfs:
 	sh scripts/nspawn-rootfs.sh .cache/nspawn-rootfs
+
+# That rootfs plus cloud-init, curl and ca-certificates, in which
+# service/cloudinit_test.go boots a real cloud-init first boot (root).
+cloudinit-rootfs: nspawn-rootfs
+	sh scripts/cloudinit-rootfs.sh .cache/cloudinit-rootfs .cache/nspawn-rootfs
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

@@ -10,18 +10,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 	"gopkg.in/yaml.v3"
 
 	"github.com/runnerctl/runnerctl/bootstrap"
@@ -69,6 +71,8 @@ func exitCode(err error) int {
 type cmdEnv struct {
 	stdout, stderr io.Writer
 	redactor       *secret.Redactor
+	// configSkipped names the default config file when it was not readable.
+	configSkipped string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -92,9 +96,12 @@ func newApp(env *cmdEnv) *cli.App {
 			"YAML --config file (default " + platform.DefaultConfigFile() + " when present). Precedence: flag, environment, file.",
 		Version:         version,
 		HideHelpCommand: true,
-		Writer:          env.stdout,
-		ErrWriter:       env.stderr,
-		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to exit codes
+		// Lists are split where they are used (splitList): a comma is part
+		// of a --env value (NO_PROXY=a,b), a separator of --labels.
+		DisableSliceFlagSeparator: true,
+		Writer:                    env.stdout,
+		ErrWriter:                 env.stderr,
+		ExitErrHandler:            func(*cli.Context, error) {}, // run() maps errors to exit codes
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return failure.Wrap(failure.Usage, fmt.Errorf("%w (see --help)", err))
 		},
@@ -145,7 +152,8 @@ func newApp(env *cmdEnv) *cli.App {
 				Name:      "run",
 				Usage:     "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
 				UsageText: "runnerctl run --dir D     (what the installed service runs; run it yourself after install --no-service)",
-			}, append(commonFlags(), strFlag("dir", "the runner directory", platform.DefaultRunnerDir())), runRun),
+			}, append(commonFlags(), strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
+				strFlag("service", "the service this supervisor runs as (set by install): names its status file", "")), runRun),
 			{
 				Name:  "token",
 				Usage: "mint a registration or remove token (printed: it is what you asked for)",
@@ -166,10 +174,10 @@ func newApp(env *cmdEnv) *cli.App {
 						append(filterFlags(), targetFlags()...), runRunnersList),
 					command(env, &cli.Command{Name: "get", Usage: "show one runner, by id or --name", ArgsUsage: "[ID]",
 						UsageText: "runnerctl runners get --url URL (ID | --name NAME) [--output json]"},
-						append([]cli.Flag{nameFlag()}, targetFlags()...), runRunnersGet),
+						append([]cli.Flag{nameFlag()}, targetFlags()...), runRunnersGet, "name"),
 					command(env, &cli.Command{Name: "delete", Usage: "delete one runner registration, by id or --name", ArgsUsage: "[ID]",
 						UsageText: "runnerctl runners delete --url URL (ID | --name NAME)"},
-						append([]cli.Flag{nameFlag()}, targetFlags()...), runRunnersDelete),
+						append([]cli.Flag{nameFlag()}, targetFlags()...), runRunnersDelete, "name"),
 					command(env, &cli.Command{Name: "prune",
 						Usage:     "delete offline runners left behind by dead hosts (never an online or busy one)",
 						UsageText: "runnerctl runners prune --url URL (--label L | --name-prefix P | --all) [--dry-run] [--parallel N]"},
@@ -203,15 +211,30 @@ func envName(flag string) []string {
 }
 
 func strFlag(name, usage, value string) cli.Flag {
-	return altsrc.NewStringFlag(&cli.StringFlag{Name: name, Usage: usage, Value: value, EnvVars: envName(name)})
+	return &cli.StringFlag{Name: name, Usage: usage, Value: value, EnvVars: envName(name)}
 }
 
 func boolFlag(name, usage string) cli.Flag {
-	return altsrc.NewBoolFlag(&cli.BoolFlag{Name: name, Usage: usage, EnvVars: envName(name)})
+	return &cli.BoolFlag{Name: name, Usage: usage, EnvVars: envName(name)}
 }
 
 func listFlag(name, usage string) cli.Flag {
-	return altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: name, Usage: usage, EnvVars: envName(name)})
+	return &cli.StringSliceFlag{Name: name, Usage: usage, EnvVars: envName(name)}
+}
+
+func durationFlag(name, usage string, value time.Duration) cli.Flag {
+	return &cli.DurationFlag{Name: name, Usage: usage, Value: value, EnvVars: envName(name)}
+}
+
+// proxyFlag is a proxy setting: the flag, RUNNERCTL_<FLAG>, then the
+// conventional variables (upper and lower case), then the config file.
+func proxyFlag(name, conventional, usage string) cli.Flag {
+	return &cli.StringFlag{Name: name, Usage: usage, EnvVars: append(envName(name), conventional, strings.ToLower(conventional))}
+}
+
+// proxy is the proxy configuration of the command's flags.
+func proxy(o opts) github.Proxy {
+	return github.Proxy{HTTP: o.String("http-proxy"), HTTPS: o.String("https-proxy"), No: o.String("no-proxy")}
 }
 
 // commonFlags are on every command that does work.
@@ -231,7 +254,10 @@ func targetFlags() []cli.Flag {
 		strFlag("api-url", "REST API base, when it is not derived from --url (github.com → api.github.com, *.ghe.com → api.SUB.ghe.com, GHES → HOST/api/v3)", ""),
 		strFlag("access-token-file", "file holding a PAT (else RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN is used; a token is never a flag value)", ""),
 		strFlag("ca-file", "extra PEM roots, for a GHES with a private CA", ""),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "max-wait", Usage: "longest time one API request may wait for retries and rate limits", Value: 10 * time.Minute, EnvVars: envName("max-wait")}),
+		durationFlag("max-wait", "longest time one API request may wait for retries and rate limits", 10*time.Minute),
+		proxyFlag("https-proxy", "HTTPS_PROXY", "proxy for https:// requests, runnerctl's and the runner's (written to its .env)"),
+		proxyFlag("http-proxy", "HTTP_PROXY", "proxy for http:// requests, runnerctl's and the runner's"),
+		proxyFlag("no-proxy", "NO_PROXY", "hosts reached without the proxy (comma-separated), runnerctl's and the runner's"),
 	)
 }
 
@@ -281,7 +307,8 @@ func installFlags() []cli.Flag {
 		boolFlag("allow-root", "run the runner as root instead of an unprivileged --user (sets RUNNER_ALLOW_RUNASROOT)"),
 		listFlag("env", "KEY=VALUE lines for the runner's .env (repeat)"),
 		boolFlag("no-service", "register, but install no OS service: run `runnerctl run --dir D` yourself"),
-		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "wait", Usage: "how long to wait for the runner to show online (0: do not wait)", Value: 2 * time.Minute, EnvVars: envName("wait")}),
+		strFlag("bin-dir", "where to put the runnerctl the service runs (default: "+platform.DefaultBinDir()+", unless runnerctl already runs from a root-owned directory outside /tmp and home directories)", ""),
+		durationFlag("wait", "how long to wait for the runner to show online (0: do not wait)", 2*time.Minute),
 		boolFlag("keep-on-failure", "on failure, keep what this run created (directory, registration, service) for debugging"),
 		indexDirFlag(),
 	)
@@ -305,7 +332,7 @@ func pruneFlags() []cli.Flag {
 		strFlag("name-prefix", "only offline runners whose name starts with this", ""),
 		boolFlag("all", "every offline runner, when no --label or --name-prefix is given"),
 		boolFlag("dry-run", "show what would be deleted, delete nothing"),
-		altsrc.NewIntFlag(&cli.IntFlag{Name: "parallel", Usage: "deletions in flight at once (1-16)", Value: 4, EnvVars: envName("parallel")}),
+		&cli.IntFlag{Name: "parallel", Usage: "deletions in flight at once (1-16)", Value: 4, EnvVars: envName("parallel")},
 	}
 }
 
@@ -318,14 +345,19 @@ type opts struct {
 }
 
 // command finishes a leaf command: its flags, the config file applied to
-// them, and the logger and output format parsed before the action runs.
-func command(env *cmdEnv, c *cli.Command, flags []cli.Flag, action func(o opts) error) *cli.Command {
+// them (but for the flags named in fromFlagsOnly: those select what a
+// command acts on, and a host's config file must not choose that), and the
+// logger and output format parsed before the action runs.
+func command(env *cmdEnv, c *cli.Command, flags []cli.Flag, action func(o opts) error, fromFlagsOnly ...string) *cli.Command {
 	c.Flags = flags
-	c.Before = func(cc *cli.Context) error { return applyConfigFile(cc, c.Flags) }
+	c.Before = func(cc *cli.Context) error { return applyConfigFile(env, cc, c.Flags, fromFlagsOnly) }
 	c.Action = func(cc *cli.Context) error {
 		log, err := newLogger(redactingWriter{env.stderr, env.redactor}, cc.String("log-format"), cc.String("log-level"))
 		if err != nil {
 			return err
+		}
+		if env.configSkipped != "" {
+			log.Debug("the default config file is not readable by this user: not used", "file", env.configSkipped)
 		}
 		f, err := bootstrap.ParseFormat(cc.String("output"))
 		if err != nil {
@@ -337,17 +369,26 @@ func command(env *cmdEnv, c *cli.Command, flags []cli.Flag, action func(o opts) 
 }
 
 // applyConfigFile fills flags not set on the command line or in the
-// environment from the YAML file. An unknown key is an error: a typo in a
-// fleet's config must not be ignored silently.
-func applyConfigFile(c *cli.Context, flags []cli.Flag) error {
-	path := c.String("config")
+// environment from the YAML file (--config, else the default file when it
+// exists). One file serves every command: a key that is a flag of another
+// runnerctl command is left alone here (install's `labels` does not break
+// `run`, the service), but a key that is no flag of any command is an
+// error naming the key and the file: a typo in a fleet's config must not
+// be ignored silently. A list flag takes a YAML list or a comma-separated
+// string. The default file unreadable by us (it is root's, 0600, and the
+// systemd service runs `runnerctl run` as the runner user) is skipped.
+func applyConfigFile(env *cmdEnv, c *cli.Context, flags []cli.Flag, fromFlagsOnly []string) error {
+	path, explicit := c.String("config"), true
 	if path == "" {
-		if _, err := os.Stat(platform.DefaultConfigFile()); err != nil {
-			return nil
-		}
-		path = platform.DefaultConfigFile()
+		path, explicit = platform.DefaultConfigFile(), false
 	}
 	raw, err := os.ReadFile(path)
+	if !explicit && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)) {
+		if errors.Is(err, fs.ErrPermission) {
+			env.configSkipped = path
+		}
+		return nil
+	}
 	if err != nil {
 		return failure.Wrap(failure.Usage, fmt.Errorf("read --config: %w", err))
 	}
@@ -355,23 +396,70 @@ func applyConfigFile(c *cli.Context, flags []cli.Flag) error {
 	if err := yaml.Unmarshal(raw, &keys); err != nil {
 		return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: %w", path, err))
 	}
-	known := map[string]bool{}
+	own := map[string]cli.Flag{}
 	for _, f := range flags {
-		known[f.Names()[0]] = true
+		own[f.Names()[0]] = f
 	}
-	for k := range keys {
-		if !known[k] {
-			return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q is not a flag of %q", path, k, c.Command.FullName()))
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		f, ok := own[k]
+		if !ok || slices.Contains(fromFlagsOnly, k) {
+			if !allFlagNames(c.App.Commands)[k] {
+				return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q is not a runnerctl flag (the keys are the long flag names, as in `runnerctl install --help`)", path, k))
+			}
+			continue // another command's setting
+		}
+		if c.IsSet(k) || keys[k] == nil {
+			continue
+		}
+		_, isList := f.(*cli.StringSliceFlag)
+		vals, err := configValues(keys[k], isList)
+		if err != nil {
+			return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q: %w", path, k, err))
+		}
+		for _, v := range vals {
+			if err := c.Set(k, v); err != nil {
+				return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q: %w", path, k, err))
+			}
 		}
 	}
-	src, err := altsrc.NewYamlSourceFromFile(path)
-	if err != nil {
-		return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: %w", path, err))
-	}
-	if err := altsrc.ApplyInputSourceValues(c, src, flags); err != nil {
-		return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: %w", path, err))
-	}
 	return nil
+}
+
+// configValues turns a YAML value into flag values: a scalar is one value,
+// a list (for list flags only) one value per item.
+func configValues(v any, isList bool) ([]string, error) {
+	switch v := v.(type) {
+	case []any:
+		if !isList {
+			return nil, errors.New("a list is given, but this flag takes one value")
+		}
+		var out []string
+		for _, item := range v {
+			s, err := configValues(item, false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+		}
+		return out, nil
+	case map[string]any:
+		return nil, errors.New("a mapping is given, but flags take a value or a list")
+	case string:
+		return []string{v}, nil
+	}
+	return []string{fmt.Sprint(v)}, nil
+}
+
+// allFlagNames is the long name of every flag of every command.
+func allFlagNames(cmds []*cli.Command) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range cmds {
+		for _, f := range c.Flags {
+			out[f.Names()[0]] = true
+		}
+		maps.Copy(out, allFlagNames(c.Subcommands))
+	}
+	return out
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -424,7 +512,7 @@ func newClientFor(o opts, url string) (*github.Client, error) {
 	}
 	o.log.Debug("GitHub target", "url", t.URL, "scope", t.Kind.String(), "api", t.APIBase.String())
 	return github.New(github.Options{
-		Target: t, Token: tok, Version: version, CAFile: o.String("ca-file"),
+		Target: t, Token: tok, Version: version, CAFile: o.String("ca-file"), Proxy: proxy(o),
 		Retry: github.DefaultRetryPolicy(o.Duration("max-wait")), Logger: o.log,
 	})
 }
@@ -571,7 +659,7 @@ func packageTools(o opts, needAPI bool) (bootstrap.DownloadsAPI, *fetch.Cache, *
 		}
 		api = c
 	}
-	tr, err := github.NewTransport(o.String("ca-file"))
+	tr, err := github.NewTransport(o.String("ca-file"), proxy(o))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -650,14 +738,22 @@ func (s osServices) Names(scope, runnerName string) (string, string) {
 	return service.Name(scope, runnerName, runtime.GOOS), service.DisplayName(scope, runnerName)
 }
 
-func (s osServices) Install(spec bootstrap.ServiceSpec) error {
+func (s osServices) Install(spec bootstrap.ServiceSpec) (bool, error) {
 	return s.Manager.Install(service.Spec(spec))
 }
 
-func (s osServices) Status(name string) (string, error) {
+func (s osServices) Status(name string) (bootstrap.ServiceStatus, error) {
 	st, err := s.Manager.Status(name)
-	return string(st), err
+	out := bootstrap.ServiceStatus{State: string(st.State), Detail: st.Detail, Supervised: st.Current, Listening: st.Listening}
+	if st.Supervisor != nil && (st.Current || st.State != service.Running) {
+		out.Supervisor = st.Supervisor.String()
+	} else if st.State == service.Running {
+		out.Supervisor = "no status from the running supervisor yet"
+	}
+	return out, err
 }
+
+func (s osServices) Logs(name string, n int) []string { return service.Logs(name, n) }
 
 func runInstall(o opts) error {
 	po := packageOptions(o)
@@ -679,7 +775,7 @@ func runInstall(o opts) error {
 	if err != nil {
 		return fmt.Errorf("install: find runnerctl's own path for the service: %w", err)
 	}
-	envLines := append(bootstrap.ProxyEnv(), o.StringSlice("env")...)
+	envLines := append(proxy(o).Env(), o.StringSlice("env")...)
 	if ca := o.String("ca-file"); ca != "" {
 		if ca, err = filepath.Abs(ca); err != nil {
 			return failure.Wrap(failure.Usage, err)
@@ -694,7 +790,7 @@ func runInstall(o opts) error {
 			DisableUpdate: o.Bool("disableupdate"), Replace: o.Bool("replace"),
 		},
 		Env: envLines, NoService: o.Bool("no-service"), Wait: o.Duration("wait"), KeepOnFailure: o.Bool("keep-on-failure"),
-		Executable: exe, IndexDir: o.String("index-dir"), Version: version,
+		Executable: exe, BinDir: o.String("bin-dir"), IndexDir: o.String("index-dir"), Version: version,
 	}, o.env.redactor, o.log)
 	if err != nil {
 		return err
@@ -703,8 +799,11 @@ func runInstall(o opts) error {
 		return bootstrap.WriteJSON(o.env.stdout, res)
 	}
 	what := "installed"
-	if res.Unchanged {
+	switch {
+	case res.Unchanged:
 		what = "already installed"
+	case res.Repaired:
+		what = "repaired"
 	}
 	fmt.Fprintf(o.env.stdout, "%s runner %s (id %d) in %s", what, res.Name, res.ID, res.Dir)
 	if res.Service != "" {
@@ -820,11 +919,15 @@ func runRun(o opts) error {
 	if user == "root" {
 		user = ""
 	}
-	name := st.Runner.Service
-	if name == "" {
+	name, statusFile := o.String("service"), ""
+	if name != "" {
+		if statusFile, err = service.StatusFile(name); err != nil {
+			return failure.Wrap(failure.Usage, fmt.Errorf("run: --service: %w", err))
+		}
+	} else if name = st.Runner.Service; name == "" {
 		name = "runnerctl-run"
 	}
-	sup := &service.Supervisor{Dir: dir, User: user, Log: o.log, Output: o.env.stderr}
+	sup := &service.Supervisor{Dir: dir, User: user, Log: o.log, Output: o.env.stderr, StatusFile: statusFile}
 	o.log.Info("supervising the runner listener", "dir", dir, "runner", st.Runner.Name, "user", user)
 	if err := service.Run(name, sup); err != nil {
 		if errors.Is(err, service.ErrStopped) {

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -28,39 +29,6 @@ type LifecycleAPI interface {
 	DeleteRunner(ctx context.Context, id int64) error
 }
 
-// ServiceSpec describes the OS service of one runner: it runs
-// Executable Args (runnerctl run --dir DIR) as User in Dir.
-type ServiceSpec struct {
-	Name        string
-	DisplayName string
-	Description string
-	Executable  string
-	Args        []string
-	User        string
-	Dir         string
-}
-
-// Service states reported by ServiceManager.Status.
-const (
-	ServiceNotInstalled = "not-installed"
-	ServiceStopped      = "stopped"
-	ServiceRunning      = "running"
-)
-
-// ServiceManager is what the pipeline needs from the host's service
-// manager; main hands it the service package's. Install and Start are
-// idempotent; Uninstall stops the service first and accepts a service
-// that is not there.
-type ServiceManager interface {
-	Names(scope, runnerName string) (name, display string)
-	Platform() string
-	Install(ServiceSpec) error
-	Start(name string) error
-	Stop(name string) error
-	Uninstall(name string) error
-	Status(name string) (string, error)
-}
-
 // InstallOptions configure Install.
 type InstallOptions struct {
 	Target  github.Target
@@ -77,25 +45,33 @@ type InstallOptions struct {
 	// Wait bounds the wait for the runner to come online; 0 skips it.
 	Wait          time.Duration
 	KeepOnFailure bool
-	// Executable is runnerctl's path, run by the service.
+	// Executable is this runnerctl's path. The service runs it in place
+	// when it is in a stable root-owned directory, else a copy in BinDir
+	// (default platform.DefaultBinDir()); see placeBinary.
 	Executable string
+	BinDir     string
 	IndexDir   string
 	Version    string
 }
 
 // InstallResult says what Install did.
 type InstallResult struct {
-	Dir            string        `json:"dir"`
-	Name           string        `json:"name"`
-	ID             int64         `json:"id"`
-	URL            string        `json:"url"`
-	Service        string        `json:"service,omitempty"`
-	ServiceManager string        `json:"service_manager,omitempty"`
-	User           string        `json:"user,omitempty"`
-	Status         string        `json:"status,omitempty"`
-	OnlineAfter    time.Duration `json:"online_after_ns,omitempty"`
-	// Unchanged is true when the runner was installed already.
+	Dir            string `json:"dir"`
+	Name           string `json:"name"`
+	ID             int64  `json:"id"`
+	URL            string `json:"url"`
+	Service        string `json:"service,omitempty"`
+	ServiceManager string `json:"service_manager,omitempty"`
+	User           string `json:"user,omitempty"`
+	// Runnerctl is the runnerctl the service runs.
+	Runnerctl   string        `json:"runnerctl,omitempty"`
+	Status      string        `json:"status,omitempty"`
+	OnlineAfter time.Duration `json:"online_after_ns,omitempty"`
+	// Unchanged is true when the runner was installed already and nothing
+	// needed doing; Repaired when it was, and its service was not as
+	// install leaves it (another definition, not running).
 	Unchanged bool `json:"unchanged"`
+	Repaired  bool `json:"repaired,omitempty"`
 }
 
 // rollback undoes, newest first, what an install created.
@@ -173,8 +149,12 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	if err != nil {
 		return res, err
 	}
+	owner := user // the runner directory's
+	if user == "root" {
+		user = "" // the service runs as root; config.sh with RUNNER_ALLOW_RUNASROOT
+	}
 	if st != nil && st.Runner != nil {
-		return installed(ctx, api, svc, o, st, res, log)
+		return installed(ctx, api, svc, o, st, res, user, display, log)
 	}
 
 	rb := &rollback{log: log}
@@ -190,7 +170,7 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	}()
 
 	// Steps 3-6: package, directory, user (Prepare cleans up after itself).
-	prep, err := Prepare(ctx, api, c, f, PrepareOptions{Package: o.Package, Dir: dir, User: user, Version: o.Version}, log)
+	prep, err := Prepare(ctx, api, c, f, PrepareOptions{Package: o.Package, Dir: dir, User: owner, Version: o.Version}, log)
 	if err != nil {
 		return res, err
 	}
@@ -202,9 +182,6 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	}
 	if st, err = ReadState(dir); err != nil || st == nil {
 		return res, fmt.Errorf("install: read state after prepare: %v", err)
-	}
-	if user == "root" {
-		user = "" // the service runs as root; config.sh with RUNNER_ALLOW_RUNASROOT
 	}
 	if len(o.Env) > 0 {
 		if err := runner.MergeEnv(dir, o.Env); err != nil {
@@ -274,59 +251,121 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 		})
 	}
 
-	// Step 8: the service (it reads the state file).
+	// Step 8: the service (it reads the state file), run from a stable runnerctl.
+	var bin binaryPlan
+	var prevBin *BinaryRecord
 	if svcName != "" {
-		spec := ServiceSpec{Name: svcName, DisplayName: display, Description: "GitHub Actions self-hosted runner " + settings.AgentName + " for " + o.Target.URL + ", supervised by runnerctl",
-			Executable: o.Executable, Args: []string{"run", "--dir", dir}, User: user, Dir: dir}
-		if err := installService(svc, spec, rb); err != nil {
+		ix, err := readIndex(o.IndexDir)
+		if err != nil {
+			return res, err
+		}
+		prevBin = ix.Runnerctl
+		if bin, err = placeBinary(o.Executable, o.BinDir, user, prevBin, log); err != nil {
+			return res, err
+		}
+		if bin.Created {
+			rb.push("remove "+bin.Path, func() error { return os.Remove(bin.Path) })
+		}
+		res.Runnerctl = bin.Path
+		spec := serviceSpec(svcName, display, settings.AgentName, o.Target.URL, dir, user, bin.Path)
+		if _, err := ensureService(svc, spec, rb); err != nil {
 			return res, err
 		}
 		if err := writeServiceMarker(dir, svcName, user); err != nil {
 			return res, err
 		}
 	}
-	if err := indexAdd(o.IndexDir, IndexEntry{Dir: dir, Name: settings.AgentName, URL: o.Target.URL}); err != nil {
+	if err := recordInstall(o.IndexDir, IndexEntry{Dir: dir, Name: settings.AgentName, URL: o.Target.URL, Service: svcName, User: user}, bin); err != nil {
 		return res, err
 	}
 	rb.push("forget "+dir+" in the host index", func() error { return indexRemove(o.IndexDir, dir) })
 
 	// Step 9: confirm.
-	if err := confirm(ctx, api, o, &res, log); err != nil {
+	if err := confirm(ctx, api, svc, o, &res, log); err != nil {
 		return res, err
 	}
+	afterBinary(svc, o.IndexDir, dir, bin, prevBin, log)
 	return res, nil
 }
 
+// recordInstall writes the runner's host index entry and, when it has a
+// service, which runnerctl that runs.
+func recordInstall(indexDir string, e IndexEntry, bin binaryPlan) error {
+	return updateIndex(indexDir, func(ix *index) {
+		ix.Runners = append(slices.DeleteFunc(ix.Runners, func(x IndexEntry) bool { return x.Dir == e.Dir }), e)
+		if bin.Path != "" {
+			ix.Runnerctl = &BinaryRecord{Path: bin.Path, Placed: bin.Placed}
+		}
+	})
+}
+
+// afterBinary moves the other runners' services onto a runnerctl that
+// was replaced or moved, and removes a copy of ours no service runs now.
+func afterBinary(svc ServiceManager, indexDir, dir string, bin binaryPlan, prev *BinaryRecord, log *slog.Logger) {
+	moved := prev != nil && prev.Path != bin.Path
+	if bin.Path == "" || (!bin.Replaced && !moved) {
+		return
+	}
+	refreshServices(svc, indexDir, dir, bin.Path, bin.Replaced, log)
+	if moved && prev.Placed {
+		if err := os.Remove(prev.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("could not remove the runnerctl copy no service runs now", "path", prev.Path, "err", err)
+		} else {
+			log.Info("removed the runnerctl copy no service runs now", "path", prev.Path)
+		}
+	}
+}
+
 // installed finishes an install that was done before: the same runner is
-// kept, its service installed and started if missing, and its status
-// confirmed; nothing new is registered.
-func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, st *State, res InstallResult, log *slog.Logger) (InstallResult, error) {
+// kept; its service is installed, repaired (a definition that differs from
+// the one runnerctl writes now: another runnerctl path, an older unit) and
+// started where needed; then the wait for online runs as for a first
+// install. Nothing new is registered.
+func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, st *State, res InstallResult, user, display string, log *slog.Logger) (InstallResult, error) {
 	r := st.Runner
 	if r.Name != o.Runner.Name || r.URL != o.Target.URL {
 		return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %s holds runner %q for %s: run `runnerctl uninstall --dir %s` first, or choose another --dir",
 			o.Dir, r.Name, r.URL, o.Dir))
 	}
-	res.ID, res.Unchanged, res.Service, res.User = r.ID, true, r.Service, st.User
+	res.ID, res.Unchanged = r.ID, true
 	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
-	if r.Service != "" {
-		state, err := svc.Status(r.Service)
+	var bin binaryPlan
+	var prevBin *BinaryRecord
+	if res.Service != "" {
+		ix, err := readIndex(o.IndexDir)
 		if err != nil {
-			return res, failure.Wrap(failure.Service, err)
+			return res, err
 		}
-		if state == ServiceNotInstalled {
-			return res, failure.Wrap(failure.Service, fmt.Errorf("install: service %s of runner %q is gone: run `runnerctl uninstall --dir %s` and install again", r.Service, r.Name, o.Dir))
+		prevBin = ix.Runnerctl
+		if bin, err = placeBinary(o.Executable, o.BinDir, user, prevBin, log); err != nil {
+			return res, err
 		}
-		if state != ServiceRunning {
-			if err := svc.Start(r.Service); err != nil {
-				return res, failure.Wrap(failure.Service, err)
+		res.Runnerctl = bin.Path
+		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path), nil)
+		if err != nil {
+			return res, err
+		}
+		if changed || bin.Replaced {
+			if !changed {
+				if err := svc.Restart(res.Service); err != nil {
+					return res, failure.Wrap(failure.Service, err)
+				}
 			}
-			res.Unchanged = false
+			res.Unchanged, res.Repaired = false, true
+			log.Info("service repaired and started", "service", res.Service, "runnerctl", bin.Path)
+		}
+		if err := writeServiceMarker(o.Dir, res.Service, user); err != nil {
+			return res, err
 		}
 	}
-	if err := indexAdd(o.IndexDir, IndexEntry{Dir: o.Dir, Name: r.Name, URL: r.URL}); err != nil {
+	if err := recordInstall(o.IndexDir, IndexEntry{Dir: o.Dir, Name: r.Name, URL: r.URL, Service: res.Service, User: user}, bin); err != nil {
 		return res, err
 	}
-	return res, confirm(ctx, api, o, &res, log)
+	if err := confirm(ctx, api, svc, o, &res, log); err != nil {
+		return res, err
+	}
+	afterBinary(svc, o.IndexDir, o.Dir, bin, prevBin, log)
+	return res, nil
 }
 
 // register mints a registration token and runs config.sh. A token that
@@ -402,95 +441,4 @@ func deregister(ctx context.Context, api LifecycleAPI, ex runner.Exec, id int64,
 		_ = os.Remove(filepath.Join(ex.Dir, f))
 	}
 	return nil
-}
-
-func installService(svc ServiceManager, spec ServiceSpec, rb *rollback) error {
-	state, err := svc.Status(spec.Name)
-	if err != nil {
-		return failure.Wrap(failure.Service, err)
-	}
-	if state == ServiceNotInstalled {
-		if err := svc.Install(spec); err != nil {
-			return failure.Wrap(failure.Service, err)
-		}
-		rb.push("remove the service "+spec.Name, func() error {
-			_ = os.Remove(filepath.Join(spec.Dir, runner.ServiceMarker))
-			return svc.Uninstall(spec.Name)
-		})
-	}
-	if err := svc.Start(spec.Name); err != nil {
-		return failure.Wrap(failure.Service, err)
-	}
-	return nil
-}
-
-// writeServiceMarker writes .service with the service name, as svc.sh
-// does: config.sh remove refuses to run while it exists.
-func writeServiceMarker(dir, name, user string) error {
-	p := filepath.Join(dir, runner.ServiceMarker)
-	if err := os.WriteFile(p, []byte(name+"\n"), 0o644); err != nil {
-		return fmt.Errorf("install: %w", err)
-	}
-	if user != "" {
-		return platform.ChownTree(p, user)
-	}
-	return nil
-}
-
-// confirm waits until the API shows the runner online.
-func confirm(ctx context.Context, api LifecycleAPI, o InstallOptions, res *InstallResult, log *slog.Logger) error {
-	if o.Wait <= 0 {
-		return nil
-	}
-	if o.NoService {
-		log.Info("--no-service: not waiting for the runner to come online; start it with `runnerctl run --dir " + o.Dir + "`")
-		return nil
-	}
-	start := time.Now()
-	deadline := start.Add(o.Wait)
-	last := ""
-	for {
-		r, err := api.GetRunner(ctx, res.ID)
-		if err != nil {
-			return err
-		}
-		if r.Status != last {
-			log.Info("runner status", "name", r.Name, "id", r.ID, "status", r.Status)
-			last = r.Status
-		}
-		if r.Status == "online" {
-			res.Status, res.OnlineAfter = r.Status, time.Since(start)
-			log.Info("runner is online", "name", r.Name, "id", r.ID, "after", res.OnlineAfter.Round(time.Millisecond))
-			return nil
-		}
-		if time.Now().After(deadline) {
-			where := "its service log"
-			if res.Service != "" {
-				where = fmt.Sprintf("`runnerctl status --dir %s` and the log of service %s", o.Dir, res.Service)
-			}
-			return failure.Wrap(failure.Timeout, fmt.Errorf("runner %q (id %d) is %s, not online, after --wait %s: check %s", r.Name, r.ID, r.Status, o.Wait, where))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
-}
-
-// ProxyEnv returns the proxy settings of our environment as .env lines
-// (the runner honours http_proxy, https_proxy and no_proxy; env.sh does
-// not capture them).
-func ProxyEnv() []string {
-	var out []string
-	for _, k := range []string{"http_proxy", "https_proxy", "no_proxy"} {
-		v := os.Getenv(k)
-		if v == "" {
-			v = os.Getenv(strings.ToUpper(k))
-		}
-		if v != "" {
-			out = append(out, k+"="+v)
-		}
-	}
-	return out
 }

@@ -144,7 +144,7 @@ func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
 		}
 		row := func(k, v string) {
 			if v != "" {
-				fmt.Fprintf(w, "%-10s %s\n", k+":", v)
+				fmt.Fprintf(w, "%-11s %s\n", k+":", v)
 			}
 		}
 		row("dir", r.Dir)
@@ -160,7 +160,12 @@ func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
 			row("config", "not registered (no .runner)")
 		}
 		if r.Service != "" {
-			row("service", r.Service+" ("+r.ServiceState+")")
+			state := r.ServiceState
+			if r.ServiceDetail != "" && r.ServiceDetail != state {
+				state += ": " + r.ServiceDetail
+			}
+			row("service", r.Service+" ("+state+")")
+			row("supervisor", r.Supervisor)
 		}
 		switch {
 		case r.Server != nil:

@@ -113,6 +113,25 @@ func listenerRel(filename string) string {
 	return filepath.Join("bin", "Runner.Listener")
 }
 
+// checkReachable refuses, as root, a runner directory whose parents the
+// runner user cannot enter: config.sh and the listener run as that user
+// and would fail late (fork/exec: permission denied) after the download.
+func checkReachable(dir, user string) error {
+	if user == "" || user == "root" || !platform.Privileged() {
+		return nil
+	}
+	err := platform.CheckReachable(dir, user)
+	var ae *platform.AccessError
+	if errors.As(err, &ae) {
+		return failure.Wrap(failure.Usage, fmt.Errorf("--dir %s: the runner user %s cannot reach it: %s has mode %s (owner %s); choose a --dir it can reach (the default is %s), or let it through with chmod o+x %s",
+			dir, user, ae.Path, ae.Mode, ae.Owner, platform.DefaultRunnerDir(), ae.Path))
+	}
+	if err != nil {
+		return fmt.Errorf("prepare: check --dir %s: %w", dir, err)
+	}
+	return nil
+}
+
 // Prepare downloads (or takes from the cache or --package-file), verifies
 // and extracts the runner package into o.Dir, gives it to the runner user
 // and records it in DIR/.runnerctl.json. It registers nothing: it is the
@@ -125,6 +144,9 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil || o.Dir == "" {
 		return PrepareResult{}, failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %v", o.Dir, err))
+	}
+	if err := checkReachable(dir, o.User); err != nil {
+		return PrepareResult{}, err
 	}
 	src, err := ResolvePackage(ctx, api, o.Package)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
@@ -72,6 +73,47 @@ func testUserName(t *testing.T) string {
 	return name
 }
 
+// reachableTempDir is a temporary directory other users can enter (t.TempDir is 0700).
+func reachableTempDir(t *testing.T) string {
+	d := t.TempDir()
+	if err := os.Chmod(filepath.Dir(d), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// A --dir the runner user cannot reach (here under a 0700 directory) is
+// refused up front as a usage error naming the directory and its mode;
+// nothing is downloaded, no user is created, no directory is left.
+func TestPrepareRefusesUnreachableDir(t *testing.T) {
+	name := testUserName(t)
+	closed := filepath.Join(reachableTempDir(t), "closed")
+	if err := os.Mkdir(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(closed, "runner")
+	_, _, err := prepareAs(t, tinyPackage(t), dir, name)
+	if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), closed+" has mode drwx------") {
+		t.Fatalf("err = %v, want a usage error naming %s and its mode", err, closed)
+	}
+	if ok, _ := platform.UserExists(name); ok {
+		t.Errorf("user %s was created", name)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("directory created: %v", err)
+	}
+	// The same directory opened to others is accepted.
+	if err := os.Chmod(closed, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := prepareAs(t, tinyPackage(t), dir, name); err != nil {
+		t.Fatalf("after chmod o+x: %v", err)
+	}
+}
+
 // prepareAs serves pkg from a fake origin and prepares it into dir for user.
 func prepareAs(t *testing.T, pkg []byte, dir, user string) (PrepareResult, githubtest.Download, error) {
 	o := githubtest.NewOrigin()
@@ -93,7 +135,7 @@ func prepareAs(t *testing.T, pkg []byte, dir, user string) (PrepareResult, githu
 // here the package ships a directory where the state file goes.
 func TestPrepareRollsBackCreatedUser(t *testing.T) {
 	name := testUserName(t)
-	dir := filepath.Join(t.TempDir(), "runner")
+	dir := filepath.Join(reachableTempDir(t), "runner")
 	_, _, err := prepareAs(t, tinyPackage(t, StateFile+"/x", "in the way"), dir, name)
 	if err == nil || !strings.Contains(err.Error(), "write state") {
 		t.Fatalf("err = %v, want a state write failure", err)
@@ -109,7 +151,7 @@ func TestPrepareRollsBackCreatedUser(t *testing.T) {
 // As root on Linux, prepare creates the runner user and gives it the tree.
 func TestPrepareCreatesRunnerUser(t *testing.T) {
 	name := testUserName(t)
-	dir := filepath.Join(t.TempDir(), "runner")
+	dir := filepath.Join(reachableTempDir(t), "runner")
 	res, d, err := prepareAs(t, tinyPackage(t), dir, name)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // StateFile is runnerctl's record in the runner directory. It holds no secrets.
@@ -70,33 +72,8 @@ func WriteState(dir string, s State) error {
 	if err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, StateFile), append(b, '\n')); err != nil {
+	if err := platform.WriteBytesAtomic(filepath.Join(dir, StateFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
 	return nil
-}
-
-// writeAtomic replaces path with data, mode 0644: a temporary file in the
-// same directory, fsync, rename. A crash leaves the old file or the new one.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

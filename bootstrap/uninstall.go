@@ -128,6 +128,9 @@ func Uninstall(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Unin
 	if err := indexRemove(o.IndexDir, dir); err != nil {
 		return res, err
 	}
+	if err := removeUnusedBinary(o.IndexDir, log); err != nil {
+		log.Warn("could not remove the runnerctl copy install placed for the services", "err", err)
+	}
 	if st != nil && st.UserCreated && user != "" && user != "root" && !o.KeepFiles {
 		if others, err := usersInIndex(o.IndexDir); err == nil && !others[user] {
 			if err := platform.DeleteUser(user); err != nil {
@@ -139,6 +142,24 @@ func Uninstall(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Unin
 		}
 	}
 	return res, nil
+}
+
+// removeUnusedBinary removes the runnerctl copy install placed for the
+// services (BinaryRecord.Placed) once no runner is left: uninstall leaves
+// nothing install made. One the operator put there is left alone.
+func removeUnusedBinary(indexDir string, log *slog.Logger) error {
+	ix, err := readIndex(indexDir)
+	if err != nil || len(ix.Runners) > 0 || ix.Runnerctl == nil {
+		return err
+	}
+	rec := *ix.Runnerctl
+	if rec.Placed {
+		if err := os.Remove(rec.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		log.Info("removed the runnerctl copy the services ran: no runner is left", "path", rec.Path)
+	}
+	return updateIndex(indexDir, func(ix *index) { ix.Runnerctl = nil })
 }
 
 // usersInIndex returns the users of the runners still installed.
@@ -174,19 +195,23 @@ func Dirs(dir string, all bool, indexDir string) ([]string, error) {
 
 // StatusReport is what `runnerctl status` shows for one runner directory.
 type StatusReport struct {
-	Dir          string         `json:"dir"`
-	Installed    bool           `json:"installed"`
-	Name         string         `json:"name,omitempty"`
-	ID           int64          `json:"id,omitempty"`
-	URL          string         `json:"url,omitempty"`
-	User         string         `json:"user,omitempty"`
-	Package      string         `json:"package,omitempty"`
-	Version      string         `json:"version,omitempty"`
-	Configured   bool           `json:"configured"`
-	Service      string         `json:"service,omitempty"`
-	ServiceState string         `json:"service_state,omitempty"`
-	Server       *github.Runner `json:"server,omitempty"`
-	ServerError  string         `json:"server_error,omitempty"`
+	Dir          string `json:"dir"`
+	Installed    bool   `json:"installed"`
+	Name         string `json:"name,omitempty"`
+	ID           int64  `json:"id,omitempty"`
+	URL          string `json:"url,omitempty"`
+	User         string `json:"user,omitempty"`
+	Package      string `json:"package,omitempty"`
+	Version      string `json:"version,omitempty"`
+	Configured   bool   `json:"configured"`
+	Service      string `json:"service,omitempty"`
+	ServiceState string `json:"service_state,omitempty"`
+	// ServiceDetail is the manager's own account; Supervisor the
+	// supervisor's (listening, relaunching after an exit, stopped and why).
+	ServiceDetail string         `json:"service_detail,omitempty"`
+	Supervisor    string         `json:"supervisor,omitempty"`
+	Server        *github.Runner `json:"server,omitempty"`
+	ServerError   string         `json:"server_error,omitempty"`
 }
 
 // Status reports a runner directory: the local service, the package, and
@@ -217,11 +242,11 @@ func Status(ctx context.Context, api LifecycleAPI, svc ServiceManager, dir strin
 		rep.Installed, rep.Name, rep.ID, rep.URL, rep.Service = true, r.Name, r.ID, r.URL, r.Service
 	}
 	if rep.Service != "" {
-		state, err := svc.Status(rep.Service)
+		st, err := svc.Status(rep.Service)
 		if err != nil {
-			state = "unknown: " + err.Error()
+			st = ServiceStatus{State: "unknown", Detail: err.Error()}
 		}
-		rep.ServiceState = state
+		rep.ServiceState, rep.ServiceDetail, rep.Supervisor = st.State, st.Detail, st.Supervisor
 	}
 	if api != nil && rep.ID != 0 {
 		r, err := api.GetRunner(ctx, rep.ID)

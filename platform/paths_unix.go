@@ -13,3 +13,11 @@ func DefaultRunnerDir() string { return "/opt/actions-runner" }
 
 // DefaultIndexDir holds the host index of installed runners.
 func DefaultIndexDir() string { return "/var/lib/runnerctl" }
+
+// DefaultBinDir is where install places the runnerctl that services run
+// when it is started from somewhere that may not last or that the service
+// user cannot read (/tmp, a home directory).
+func DefaultBinDir() string { return "/usr/local/bin" }
+
+// ExecutableName is runnerctl's file name.
+func ExecutableName() string { return "runnerctl" }

@@ -23,3 +23,18 @@ func DefaultRunnerDir() string { return `C:\actions-runner` }
 
 // DefaultIndexDir holds the host index of installed runners.
 func DefaultIndexDir() string { return filepath.Join(programData(), "runnerctl") }
+
+// DefaultBinDir is where install places the runnerctl that services run.
+func DefaultBinDir() string {
+	pf := os.Getenv("ProgramFiles")
+	if pf == "" {
+		pf = `C:\Program Files`
+	}
+	return filepath.Join(pf, "runnerctl")
+}
+
+// ExecutableName is runnerctl's file name.
+func ExecutableName() string { return "runnerctl.exe" }
+
+// RunDir holds the services' supervisor status files.
+func RunDir() string { return filepath.Join(programData(), "runnerctl", "run") }

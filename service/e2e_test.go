@@ -26,13 +26,32 @@ type host interface {
 	runnerctl(args ...string) (string, int)
 	// sh runs a shell command and returns its output and exit code.
 	sh(cmd string) (string, int)
+	// binary is the runnerctl under test, as the host sees it.
+	binary() string
+	// operatorCopy is a runnerctl the way operators start it: a copy in a
+	// directory only root can enter (/root), deleted after install.
+	operatorCopy() string
+	// restart restarts service name through the manager.
+	restart(name string) (string, int)
+	// definition is the path of service name's definition file.
+	definition(name string) string
 }
 
-type localHost struct{ bin string }
+type localHost struct{ bin, base string }
 
 func (h localHost) runnerctl(args ...string) (string, int) {
 	return runCmd(exec.Command(h.bin, args...))
 }
+
+func (h localHost) binary() string { return h.bin }
+
+func (h localHost) operatorCopy() string { return h.base + "/private/runnerctl" }
+
+func (h localHost) restart(name string) (string, int) {
+	return h.sh("/etc/init.d/" + name + " restart")
+}
+
+func (h localHost) definition(name string) string { return "/etc/init.d/" + name }
 
 func (h localHost) sh(cmd string) (string, int) { return runCmd(exec.Command("sh", "-c", cmd)) }
 
@@ -113,11 +132,17 @@ func registrations(srv *githubtest.Server) int {
 
 // lifecycle is the issue's "done" list, run on h with the runner in dir;
 // unitFiles lists the service-manager files of a service name.
-func lifecycle(t *testing.T, f fixture, h host, dir, index string, unitFiles func(name string) []string) {
+// binDir is install's --bin-dir ("": the default, /usr/local/bin) and
+// stable the runnerctl path the service must run.
+func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable string, unitFiles func(name string) []string) {
 	url := f.srv.URL + "/acme/app"
 	common := []string{"--url", url, "--index-dir", index, "--cache-dir", dir + ".cache"}
+	if binDir != "" {
+		common = append(common, "--bin-dir", binDir)
+	}
 	install := append([]string{"install", "--name", "ci-1", "--labels", "gpu,big", "--dir", dir, "--wait", "30s"}, common...)
 	svcName := service.Name("acme-app", "ci-1", "linux")
+	priv := h.operatorCopy()
 	t.Cleanup(func() {
 		// Whatever happened, leave no service, directory, user or index behind.
 		if out, code := h.runnerctl("uninstall", "--all", "--index-dir", index); code != 0 {
@@ -129,13 +154,27 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index string, unitFiles fun
 		}
 	})
 
+	// The operator runs runnerctl from a directory the runner user cannot
+	// enter, and deletes it afterwards: the service must not depend on it.
+	if out, code := h.sh(fmt.Sprintf("mkdir -p -m 0700 %s && cp %s %s", filepath.Dir(priv), h.binary(), priv)); code != 0 {
+		t.Fatalf("operator copy: %s", out)
+	}
+	f.srv.ResetRequests()
 	start := time.Now()
-	out, code := h.runnerctl(install...)
+	out, code := h.sh(shJoin(append([]string{"RUNNERCTL_ACCESS_TOKEN=" + githubtest.Token, priv}, install...)))
 	took := time.Since(start)
 	if code != 0 {
 		t.Fatalf("install: exit %d\n%s", code, out)
 	}
-	t.Logf("install → online: %s (%s)", took.Round(time.Millisecond), lastLine(out))
+	api, other := requestCounts(f.srv)
+	t.Logf("install → online: %s (%s); API requests by runnerctl: %d (%s), by config.sh and the listener: %d",
+		took.Round(time.Millisecond), lastLine(out), len(api), strings.Join(api, ", "), other)
+	if def, _ := h.sh("cat " + h.definition(svcName)); !strings.Contains(def, stable+"' 'run'") && !strings.Contains(def, "ExecStart="+stable+" run") {
+		t.Errorf("the service does not run %s:\n%s", stable, def)
+	}
+	if _, code := h.sh("rm -r " + filepath.Dir(priv)); code != 0 {
+		t.Fatal("cannot remove the operator's copy")
+	}
 	f.waitStatus(t, "ci-1", "online", time.Second)
 	rs := f.srv.Runners("repos/acme/app")
 	if len(rs) != 1 || strings.Join(rs[0].Labels, ",") != "gpu,big" {
@@ -167,7 +206,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index string, unitFiles fun
 
 	// The same command again registers nothing.
 	before := registrations(f.srv)
-	if out, code := h.runnerctl(install...); code != 0 || !strings.Contains(out, "already installed") {
+	if out, code := h.runnerctl(install...); code != 0 || !strings.Contains(out, "\nalready installed runner ci-1 (id 1)") {
 		t.Fatalf("second install: exit %d\n%s", code, out)
 	}
 	if after := registrations(f.srv); after != before || len(f.srv.Runners("repos/acme/app")) != 1 {
@@ -183,10 +222,43 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index string, unitFiles fun
 	back := f.waitStatus(t, "ci-1", "online", 30*time.Second)
 	t.Logf("listener killed: online again %s after it showed offline", back.Round(time.Millisecond))
 
-	// status sees the service running and the server's view.
-	if out, code := h.runnerctl("status", "--dir", dir); code != 0 || !strings.Contains(out, "(running)") || !strings.Contains(out, "online") {
+	// status sees the service running, its supervisor listening, and the server's view.
+	if out, code := h.runnerctl("status", "--dir", dir); code != 0 || !strings.Contains(out, "(running") || !strings.Contains(out, "supervisor: listening since") || !strings.Contains(out, "online") {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
+
+	// A restart runs the stable copy: the operator's is gone.
+	if out, code := h.restart(svcName); code != 0 {
+		t.Fatalf("restart: %d %s", code, out)
+	}
+	f.waitStatus(t, "ci-1", "online", 30*time.Second)
+	waitLocal(t, h, dir, "supervisor: listening since", 30*time.Second)
+
+	// Break the service as real hosts do: a runnerctl the service user
+	// cannot run, a definition pointing where /tmp was. status says so
+	// (not "running"); install repairs both and waits for online again.
+	if out, code := h.sh(fmt.Sprintf("chmod 0644 %s && sed -i 's#%s#/tmp/gone/runnerctl#' %s", stable, stable, h.definition(svcName))); code != 0 {
+		t.Fatalf("break: %s", out)
+	}
+	h.sh("systemctl daemon-reload 2>/dev/null")
+	h.restart(svcName)
+	broken := waitLocal(t, h, dir, "", 30*time.Second, "(restarting", "(stopped", "(failed")
+	t.Logf("status of the broken service: %s", grepLine(broken, "service:"))
+	if strings.Contains(broken, "(running") {
+		t.Errorf("a broken service is reported running:\n%s", broken)
+	}
+	out, code = h.runnerctl(install...)
+	if code != 0 || !strings.Contains(out, "repaired runner ci-1") {
+		t.Fatalf("install on a broken service: exit %d, want 0 and \"repaired\"\n%s", code, out)
+	}
+	t.Logf("install repaired the service: %s", lastLine(out))
+	if def, _ := h.sh("cat " + h.definition(svcName)); strings.Contains(def, "/tmp/gone") {
+		t.Errorf("the definition was not repaired:\n%s", def)
+	}
+	if st, _ := h.sh("stat -c %a " + stable); strings.TrimSpace(st) != "755" {
+		t.Errorf("%s has mode %s after the repair, want 755", stable, st)
+	}
+	waitLocal(t, h, dir, "supervisor: listening since", 30*time.Second)
 
 	// A name the server refuses: exit 6, nothing left.
 	f.srv.RefuseName("bad-1", "reserved")
@@ -206,14 +278,71 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index string, unitFiles fun
 	}
 	noTrace(t, h, f, late, "late-1", unitFiles(service.Name("acme-app", "late-1", "linux")))
 
-	// uninstall: no runner, no service, no directory, no user.
+	// uninstall: no runner, no service, no directory, no user, no copy of runnerctl.
 	if out, code := h.runnerctl("uninstall", "--dir", dir, "--index-dir", index); code != 0 {
 		t.Fatalf("uninstall: exit %d\n%s", code, out)
 	}
-	noTrace(t, h, f, dir, "ci-1", unitFiles(svcName))
+	noTrace(t, h, f, dir, "ci-1", append(unitFiles(svcName), stable, "/run/runnerctl/"+svcName))
 	if _, code := h.sh("id runner"); code == 0 {
 		t.Error("the runner user install created is still there")
 	}
+}
+
+// waitLocal polls `runnerctl status --dir dir` until its output holds
+// want (or, with anyOf, one of those) and returns it.
+func waitLocal(t *testing.T, h host, dir, want string, within time.Duration, anyOf ...string) string {
+	t.Helper()
+	if want != "" {
+		anyOf = append(anyOf, want)
+	}
+	deadline := time.Now().Add(within)
+	for {
+		out, _ := h.runnerctl("status", "--dir", dir)
+		for _, w := range anyOf {
+			if strings.Contains(out, w) {
+				return out
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status never showed %q in %s:\n%s", anyOf, within, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func grepLine(s, prefix string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
+
+// requestCounts splits the fake's request log: runnerctl's own API
+// requests (by path) and the rest (config.sh's and the listener's).
+func requestCounts(srv *githubtest.Server) (api []string, other int) {
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.UserAgent, "runnerctl/") {
+			api = append(api, r.Method+" "+r.Path)
+		} else {
+			other++
+		}
+	}
+	return api, other
+}
+
+// shJoin quotes words for sh -c.
+func shJoin(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		if strings.HasPrefix(w, "RUNNERCTL_ACCESS_TOKEN=") {
+			q[i] = w
+			continue
+		}
+		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
 }
 
 func noTrace(t *testing.T, h host, f fixture, dir, name string, files []string) {
@@ -259,7 +388,9 @@ func TestSysVLifecycle(t *testing.T) {
 	if err := os.Chmod(base, 0o755); err != nil { // the runner user walks into it
 		t.Fatal(err)
 	}
-	lifecycle(t, f, localHost{bin: f.bin}, filepath.Join(base, "runner"), filepath.Join(base, "index"), func(name string) []string {
+	// --bin-dir keeps the stable runnerctl copy in the test's directory
+	// (the default, /usr/local/bin, is the host's own).
+	lifecycle(t, f, localHost{bin: f.bin, base: base}, filepath.Join(base, "runner"), filepath.Join(base, "index"), filepath.Join(base, "bin"), filepath.Join(base, "bin", "runnerctl"), func(name string) []string {
 		files := []string{"/etc/init.d/" + name}
 		for _, rc := range "0123456" {
 			prefix := "S50"
@@ -288,6 +419,14 @@ func (c container) runnerctl(args ...string) (string, int) {
 }
 
 func (c container) sh(cmd string) (string, int) { return c.enter("sh", "-c", cmd) }
+
+func (c container) binary() string { return c.bin }
+
+func (c container) operatorCopy() string { return "/root/runnerctl-src/runnerctl" }
+
+func (c container) restart(name string) (string, int) { return c.enter("systemctl", "restart", name) }
+
+func (c container) definition(name string) string { return "/etc/systemd/system/" + name + ".service" }
 
 const nspawnLauncher = `set -e
 mount -t tmpfs -o mode=755 tmpfs /run/systemd
@@ -322,7 +461,7 @@ func TestSystemdLifecycle(t *testing.T) {
 	if err := os.WriteFile(launcher, []byte(nspawnLauncher), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	boot := exec.Command("unshare", "-m", "--propagation", "private", "sh", launcher, "--bind-ro="+f.bin+":/usr/local/bin/runnerctl")
+	boot := exec.Command("unshare", "-m", "--propagation", "private", "sh", launcher, "--bind-ro="+f.bin+":/root/runnerctl-test/runnerctl")
 	boot.Env = append(os.Environ(), "ROOTFS="+rootfs)
 	logf, err := os.Create(filepath.Join(t.TempDir(), "console.log"))
 	if err != nil {
@@ -345,7 +484,7 @@ func TestSystemdLifecycle(t *testing.T) {
 		}
 	})
 	pid1 := waitPID1(t, boot.Process.Pid, 20*time.Second, logf.Name())
-	c := container{pid1: pid1, bin: "/usr/local/bin/runnerctl"}
+	c := container{pid1: pid1, bin: "/root/runnerctl-test/runnerctl"}
 	for {
 		out, _ := c.enter("systemctl", "is-system-running", "--wait")
 		if s := strings.TrimSpace(out); s == "running" || s == "degraded" {
@@ -360,7 +499,7 @@ func TestSystemdLifecycle(t *testing.T) {
 	if out, _ := c.runnerctl("version"); !strings.Contains(out, "runnerctl") {
 		t.Fatalf("runnerctl in the container: %q", out)
 	}
-	lifecycle(t, f, c, "/opt/actions-runner", "/var/lib/runnerctl", func(name string) []string {
+	lifecycle(t, f, c, "/opt/actions-runner", "/var/lib/runnerctl", "", "/usr/local/bin/runnerctl", func(name string) []string {
 		return []string{"/etc/systemd/system/" + name + ".service"}
 	})
 	if out, _ := c.sh("ls /etc/systemd/system/multi-user.target.wants/ | grep actions.runner || true"); strings.TrimSpace(out) != "" {

@@ -1,37 +1,141 @@
 package service
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	ks "github.com/kardianos/service"
 )
 
-// status works around kardianos v1.3.0 on SysV, which runs `service NAME
-// status` and takes its non-zero exit for a stopped service as an error
-// ("exit status 1"): the init script is asked directly and its LSB exit
-// code read (0 running, 3 stopped).
-func status(sv ks.Service, name string) (ks.Status, error) {
-	if ks.Platform() != "unix-systemv" {
-		return sv.Status()
+// managerState asks the host's service manager about service name: its
+// state, its own words, and the main process's pid (0 when unknown).
+func managerState(name string) (State, string, int, error) {
+	switch ks.Platform() {
+	case "linux-systemd":
+		return systemdState(name)
+	case "unix-systemv":
+		return sysvState(name)
 	}
+	st, err := kardianosState(name)
+	return st, string(st), 0, err
+}
+
+// systemd's own exit statuses for a service that could not be started
+// (systemd.exec(5), "Process Exit Codes").
+var systemdExits = map[int]string{
+	200: "CHDIR: the working directory is not there or not enterable by the service user",
+	203: "EXEC: the program is not there or not executable by the service user",
+	217: "USER: the service user does not exist",
+	226: "NAMESPACE", 233: "RUNTIME_DIRECTORY",
+}
+
+// systemdState reads `systemctl show`, not `systemctl is-active` (which
+// kardianos uses and which calls "activating (auto-restart)" running).
+func systemdState(name string) (State, string, int, error) {
+	out, err := exec.Command("systemctl", "show", "--no-pager", name+".service",
+		"--property=LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,MainPID,NRestarts").Output()
+	if err != nil {
+		return Unknown, "", 0, fmt.Errorf("service %s: systemctl show: %w", name, err)
+	}
+	p := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			p[k] = v
+		}
+	}
+	if p["LoadState"] == "not-found" {
+		return NotInstalled, "not installed", 0, nil
+	}
+	active, sub := p["ActiveState"], p["SubState"]
+	detail := active + " (" + sub + ")"
+	var st State
+	switch {
+	case active == "active" && sub == "running":
+		st = Running
+	case active == "activating" && sub == "auto-restart":
+		st = Restarting
+	case active == "activating" || active == "reloading" || active == "active":
+		st = Starting
+	case active == "deactivating":
+		st = Stopping
+	case active == "failed":
+		st = Failed
+	case active == "inactive":
+		st = Stopped
+	default:
+		st = Unknown
+	}
+	if r := p["Result"]; r != "" && r != "success" {
+		detail += ", result " + r
+	}
+	code, _ := strconv.Atoi(p["ExecMainCode"])
+	status, _ := strconv.Atoi(p["ExecMainStatus"])
+	if st != Running && code != 0 {
+		switch {
+		case code == 1: // CLD_EXITED
+			detail += fmt.Sprintf(", last exit status=%d", status)
+			if why, ok := systemdExits[status]; ok {
+				detail += "/" + why
+			}
+		default: // killed or dumped
+			detail += fmt.Sprintf(", last exit: killed by signal %d", status)
+		}
+	}
+	if n, _ := strconv.Atoi(p["NRestarts"]); n > 0 {
+		detail += fmt.Sprintf(", restarted %d times", n)
+	}
+	pid, _ := strconv.Atoi(p["MainPID"])
+	return st, detail, pid, nil
+}
+
+// sysvState asks the init script directly and reads its LSB exit code (0
+// running, 3 stopped): kardianos v1.3.0 runs `service NAME status` and
+// takes the non-zero exit of a stopped service for an error. The pid is
+// the init script's pid file.
+func sysvState(name string) (State, string, int, error) {
 	script := filepath.Join("/etc/init.d", name)
 	if _, err := os.Stat(script); errors.Is(err, fs.ErrNotExist) {
-		return ks.StatusUnknown, ks.ErrNotInstalled
+		return NotInstalled, "not installed", 0, nil
 	}
 	err := exec.Command(script, "status").Run()
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return ks.StatusRunning, nil
+		pid := 0
+		if b, err := os.ReadFile(filepath.Join("/var/run", name+".pid")); err == nil {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		return Running, fmt.Sprintf("pid %d", pid), pid, nil
 	case errors.As(err, &ee) && (ee.ExitCode() == 3 || ee.ExitCode() == 1):
-		return ks.StatusStopped, nil
+		return Stopped, "stopped", 0, nil
 	}
-	return ks.StatusUnknown, fmt.Errorf("%s status: %w", script, err)
+	return Unknown, "", 0, fmt.Errorf("%s status: %w", script, err)
+}
+
+// Logs returns the last n lines the service logged: the journal under
+// systemd, /var/log/NAME.err (the supervisor's and listener's output) with
+// SysV.
+func Logs(name string, n int) []string {
+	switch ks.Platform() {
+	case "linux-systemd":
+		out, err := exec.Command("journalctl", "--no-pager", "-o", "cat", "-n", strconv.Itoa(n), "-u", name+".service").Output()
+		if err != nil {
+			return nil
+		}
+		return lastLines(out, n)
+	case "unix-systemv":
+		return tailFile(filepath.Join("/var/log", name+".err"), n)
+	}
+	return nil
 }
 
 // cleanup removes what kardianos v1.3.0 leaves behind on SysV: the

@@ -2,8 +2,23 @@
 
 package service
 
-import ks "github.com/kardianos/service"
+import (
+	"path/filepath"
+	"runtime"
+)
 
-func status(sv ks.Service, _ string) (ks.Status, error) { return sv.Status() }
+func managerState(name string) (State, string, int, error) {
+	st, err := kardianosState(name)
+	return st, string(st), 0, err
+}
+
+// Logs returns the last n lines the service logged: launchd's log file on
+// macOS; nothing on Windows (the supervisor logs to the Application event log).
+func Logs(name string, n int) []string {
+	if runtime.GOOS == "darwin" {
+		return tailFile(filepath.Join("/var/log", name+".log"), n)
+	}
+	return nil
+}
 
 func cleanup(string) error { return nil }

@@ -4,21 +4,47 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
 	"strings"
 
 	ks "github.com/kardianos/service"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // State is a service's state as the manager reports it.
 type State string
 
-// States.
+// States. Only Running means the service's process is up; Starting,
+// Restarting (systemd's "activating (auto-restart)": it exited and is
+// started again after RestartSec), Stopping and Failed are not running.
 const (
 	NotInstalled State = "not-installed"
 	Stopped      State = "stopped"
 	Running      State = "running"
+	Starting     State = "starting"
+	Restarting   State = "restarting"
+	Stopping     State = "stopping"
+	Failed       State = "failed"
 	Unknown      State = "unknown"
 )
+
+// Status is a service's state as its manager and its supervisor say.
+type Status struct {
+	State State
+	// Detail is the manager's own account ("activating (auto-restart),
+	// last exit status=203/EXEC"), for people.
+	Detail string
+	// Supervisor is what `runnerctl run` last wrote (for a stopped
+	// service: how it ended); nil when it wrote nothing.
+	Supervisor *SupervisorStatus
+	// Current: Supervisor was written by the service's running process.
+	Current bool
+	// Listening says the running supervisor reports its listener
+	// listening: the local signal that the runner is up.
+	Listening bool
+}
 
 // Manager installs, starts, stops, removes and queries services through
 // the host's service manager.
@@ -65,7 +91,7 @@ func config(s Spec) *ks.Config {
 	return c
 }
 
-func (m *Manager) svc(s Spec) (ks.Service, error) {
+func newService(s Spec) (ks.Service, error) {
 	sv, err := ks.New(nop{}, config(s))
 	if err != nil {
 		return nil, fmt.Errorf("service %s: %w", s.Name, err)
@@ -73,13 +99,172 @@ func (m *Manager) svc(s Spec) (ks.Service, error) {
 	return sv, nil
 }
 
-// Status reports the state of the service named name.
-func (m *Manager) Status(name string) (State, error) {
-	sv, err := m.svc(Spec{Name: name})
+// state asks the manager only.
+func (m *Manager) state(name string) (State, error) {
+	st, _, _, err := managerState(name)
+	return st, err
+}
+
+// Status reports the service named name: the manager's state and words,
+// and its supervisor's status file.
+func (m *Manager) Status(name string) (Status, error) {
+	st, detail, mainPID, err := managerState(name)
+	if err != nil {
+		return Status{State: Unknown}, err
+	}
+	out := Status{State: st, Detail: detail}
+	if st == NotInstalled {
+		return out, nil
+	}
+	sup, err := ReadSupervisorStatus(name)
+	if err != nil {
+		out.Detail += "; " + err.Error()
+		return out, nil
+	}
+	out.Supervisor = sup
+	out.Current = st == Running && sup != nil && ((mainPID != 0 && sup.PID == mainPID) || (mainPID == 0 && processAlive(sup.PID)))
+	out.Listening = out.Current && sup.State == SupListening
+	return out, nil
+}
+
+// Install installs s, or, when a service of that name is there with
+// another definition than s's (another runnerctl path, an older
+// runnerctl's unit, an edit by hand), stops it and installs s's in its
+// place. It reports whether it changed anything; it does not start it.
+func (m *Manager) Install(s Spec) (changed bool, err error) {
+	st, err := m.state(s.Name)
+	if err != nil {
+		return false, err
+	}
+	if st != NotInstalled {
+		same, err := sameDefinition(s)
+		if err != nil {
+			return false, fmt.Errorf("service %s: read its definition: %w", s.Name, err)
+		}
+		if same {
+			m.log.Debug("service installed, definition up to date", "service", s.Name, "state", st, "manager", m.Platform())
+			return false, nil
+		}
+		m.log.Warn("service definition differs from the one runnerctl writes now: replacing it", "service", s.Name, "manager", m.Platform())
+		if err := m.Uninstall(s.Name); err != nil {
+			return false, err
+		}
+	}
+	if err := prepareStatusDir(s); err != nil {
+		return false, fmt.Errorf("service %s: %w", s.Name, err)
+	}
+	sv, err := newService(s)
+	if err != nil {
+		return false, err
+	}
+	if err := sv.Install(); err != nil {
+		return false, fmt.Errorf("service %s: install (%s): %w", s.Name, m.Platform(), err)
+	}
+	m.log.Info("service installed", "service", s.Name, "manager", m.Platform(), "user", s.User)
+	return true, nil
+}
+
+// Restart stops the service if it runs and starts it.
+func (m *Manager) Restart(name string) error {
+	if err := m.Stop(name); err != nil {
+		return err
+	}
+	return m.Start(name)
+}
+
+// Start starts the service unless it is running. A service that is
+// restarting or failed is started now.
+func (m *Manager) Start(name string) error {
+	st, err := m.state(name)
+	if err != nil {
+		return err
+	}
+	switch st {
+	case Running:
+		return nil
+	case NotInstalled:
+		return fmt.Errorf("service %s: start: not installed", name)
+	}
+	sv, err := newService(Spec{Name: name})
+	if err != nil {
+		return err
+	}
+	if err := sv.Start(); err != nil {
+		return fmt.Errorf("service %s: start: %w", name, err)
+	}
+	m.log.Info("service started", "service", name)
+	return nil
+}
+
+// Stop stops the service unless it is stopped (a restarting or failed
+// service is stopped too, so that it is not started again behind us).
+func (m *Manager) Stop(name string) error {
+	st, err := m.state(name)
+	if err != nil {
+		return err
+	}
+	if st == Stopped || st == NotInstalled {
+		return nil
+	}
+	sv, err := newService(Spec{Name: name})
+	if err != nil {
+		return err
+	}
+	if err := sv.Stop(); err != nil {
+		return fmt.Errorf("service %s: stop: %w", name, err)
+	}
+	m.log.Info("service stopped", "service", name)
+	return nil
+}
+
+// Uninstall stops and removes the service; a service that is not there is
+// not an error.
+func (m *Manager) Uninstall(name string) error {
+	st, err := m.state(name)
+	if err != nil {
+		return err
+	}
+	if st == NotInstalled {
+		return removeLeftovers(name)
+	}
+	if err := m.Stop(name); err != nil {
+		return err
+	}
+	sv, err := newService(Spec{Name: name})
+	if err != nil {
+		return err
+	}
+	if err := sv.Uninstall(); err != nil && !strings.Contains(err.Error(), "not installed") {
+		return fmt.Errorf("service %s: uninstall: %w", name, err)
+	}
+	if err := removeLeftovers(name); err != nil {
+		return err
+	}
+	m.log.Info("service removed", "service", name)
+	return nil
+}
+
+// removeLeftovers removes what a removed service leaves: kardianos' SysV
+// leftovers and the supervisor's status directory.
+func removeLeftovers(name string) error {
+	if err := cleanup(name); err != nil {
+		return err
+	}
+	if d, err := StatusDir(name); err == nil {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("service %s: remove %s: %w", name, d, err)
+		}
+	}
+	return nil
+}
+
+// kardianosState asks kardianos for the state (launchd, Windows, OpenRC, ...).
+func kardianosState(name string) (State, error) {
+	sv, err := newService(Spec{Name: name})
 	if err != nil {
 		return Unknown, err
 	}
-	st, err := status(sv, name)
+	st, err := sv.Status()
 	if errors.Is(err, ks.ErrNotInstalled) {
 		return NotInstalled, nil
 	}
@@ -95,94 +280,19 @@ func (m *Manager) Status(name string) (State, error) {
 	return Unknown, nil
 }
 
-// Install installs s unless a service of that name is there already; it
-// does not start it.
-func (m *Manager) Install(s Spec) error {
-	st, err := m.Status(s.Name)
-	if err != nil {
-		return err
-	}
-	if st != NotInstalled {
-		m.log.Info("service already installed", "service", s.Name, "state", st, "manager", m.Platform())
+// prepareStatusDir makes the supervisor's status directory for a service
+// that runs as s.User where the manager does not (systemd makes it from
+// RuntimeDirectory=; a SysV supervisor runs as root and makes it itself).
+func prepareStatusDir(s Spec) error {
+	if ks.Platform() == "linux-systemd" || s.User == "" || runtime.GOOS == "windows" {
 		return nil
 	}
-	sv, err := m.svc(s)
+	d, err := StatusDir(s.Name)
 	if err != nil {
 		return err
 	}
-	if err := sv.Install(); err != nil {
-		return fmt.Errorf("service %s: install (%s): %w", s.Name, m.Platform(), err)
-	}
-	m.log.Info("service installed", "service", s.Name, "manager", m.Platform(), "user", s.User)
-	return nil
-}
-
-// Start starts the service unless it is running.
-func (m *Manager) Start(name string) error {
-	st, err := m.Status(name)
-	if err != nil {
+	if err := os.MkdirAll(d, 0o755); err != nil {
 		return err
 	}
-	switch st {
-	case Running:
-		return nil
-	case NotInstalled:
-		return fmt.Errorf("service %s: start: not installed", name)
-	}
-	sv, err := m.svc(Spec{Name: name})
-	if err != nil {
-		return err
-	}
-	if err := sv.Start(); err != nil {
-		return fmt.Errorf("service %s: start: %w", name, err)
-	}
-	m.log.Info("service started", "service", name)
-	return nil
-}
-
-// Stop stops the service if it runs.
-func (m *Manager) Stop(name string) error {
-	st, err := m.Status(name)
-	if err != nil {
-		return err
-	}
-	if st != Running {
-		return nil
-	}
-	sv, err := m.svc(Spec{Name: name})
-	if err != nil {
-		return err
-	}
-	if err := sv.Stop(); err != nil {
-		return fmt.Errorf("service %s: stop: %w", name, err)
-	}
-	m.log.Info("service stopped", "service", name)
-	return nil
-}
-
-// Uninstall stops and removes the service; a service that is not there is
-// not an error.
-func (m *Manager) Uninstall(name string) error {
-	st, err := m.Status(name)
-	if err != nil {
-		return err
-	}
-	if st == NotInstalled {
-		return cleanup(name)
-	}
-	if err := m.Stop(name); err != nil {
-		return err
-	}
-	sv, err := m.svc(Spec{Name: name})
-	if err != nil {
-		return err
-	}
-	if err := sv.Uninstall(); err != nil && !strings.Contains(err.Error(), "not installed") {
-		return fmt.Errorf("service %s: uninstall: %w", name, err)
-	}
-	if err := cleanup(name); err != nil {
-		return err
-	}
-	m.log.Info("service removed", "service", name)
-	return nil
+	return platform.ChownTree(d, s.User)
 }

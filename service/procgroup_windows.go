@@ -25,3 +25,17 @@ func interruptGroup(cmd *exec.Cmd) error {
 func killGroup(cmd *exec.Cmd) error { return cmd.Process.Kill() }
 
 func exitedBySignal(*exec.ExitError) bool { return false }
+
+// processAlive reports whether a process with this pid is running.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
+	if err != nil {
+		return false
+	}
+	defer windows.CloseHandle(h)
+	var code uint32
+	return windows.GetExitCodeProcess(h, &code) == nil && code == 259 // STILL_ACTIVE
+}

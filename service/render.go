@@ -58,6 +58,9 @@ func SystemdUnit(s Spec) string {
 	if s.User != "" {
 		fmt.Fprintf(&b, "User=%s\n", s.User)
 	}
+	// The supervisor's status file (StatusDir), made for User= and kept
+	// after a stop so that status can say how it ended.
+	fmt.Fprintf(&b, "RuntimeDirectory=runnerctl/%s\nRuntimeDirectoryPreserve=yes\n", s.Name)
 	fmt.Fprintf(&b, "KillMode=mixed\nKillSignal=SIGTERM\nTimeoutStopSec=%d\n", stopTimeoutSec)
 	fmt.Fprintf(&b, "Restart=on-failure\nRestartSec=15\nRestartPreventExitStatus=%d\n", ExitNoRestart)
 	b.WriteString("\n[Install]\nWantedBy=multi-user.target\n")

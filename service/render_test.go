@@ -18,7 +18,7 @@ func spec() Spec {
 	return Spec{
 		Name: Name("acme-app", "ci 1", "linux"), DisplayName: DisplayName("acme-app", "ci 1"),
 		Description: "GitHub Actions self-hosted runner ci 1, supervised by runnerctl",
-		Executable:  "/usr/local/bin/runnerctl", Args: []string{"run", "--dir", "/opt/actions runner"},
+		Executable:  "/usr/local/bin/runnerctl", Args: []string{"run", "--dir", "/opt/actions runner", "--service", Name("acme-app", "ci 1", "linux")},
 		User: "runner", Dir: "/opt/actions runner",
 	}
 }
@@ -72,7 +72,8 @@ func TestRenderSystemd(t *testing.T) {
 	unit := SystemdUnit(spec())
 	golden(t, "systemd.service.golden", unit)
 	for _, want := range []string{"After=network-online.target", "KillMode=mixed", "TimeoutStopSec=300", "Restart=on-failure", "RestartPreventExitStatus=6", "User=runner",
-		`ExecStart=/usr/local/bin/runnerctl run --dir "/opt/actions runner"`} {
+		`ExecStart=/usr/local/bin/runnerctl run --dir "/opt/actions runner" --service actions.runner.acme-app.ci_1`,
+		"RuntimeDirectory=runnerctl/actions.runner.acme-app.ci_1", "RuntimeDirectoryPreserve=yes"} {
 		if !strings.Contains(unit, want+"\n") {
 			t.Errorf("unit lacks %q", want)
 		}
@@ -136,7 +137,7 @@ func TestRenderLaunchd(t *testing.T) {
 		t.Fatalf("plist: %v", err)
 	}
 	if got.Label != s.Name || got.UserName != "runner" || !got.RunAtLoad || got.KeepAlive["SuccessfulExit"] ||
-		strings.Join(got.ProgramArguments, "|") != "/usr/local/bin/runnerctl|run|--dir|/opt/actions runner" || got.ExitTimeOut != 300 {
+		strings.Join(got.ProgramArguments, "|") != "/usr/local/bin/runnerctl|run|--dir|/opt/actions runner|--service|"+s.Name || got.ExitTimeOut != 300 {
 		t.Errorf("plist parsed as %+v", got)
 	}
 }

@@ -48,6 +48,9 @@ type Supervisor struct {
 	Log  *slog.Logger
 	// Output receives the listener's output (stderr: journald, launchd, SysV log).
 	Output io.Writer
+	// StatusFile, when set, receives the supervisor's SupervisorStatus at
+	// every change (see StatusFile).
+	StatusFile string
 
 	RetryPause  time.Duration // default 5 s
 	MaxRetries  int           // default 10
@@ -87,18 +90,34 @@ func ListenerPath(dir string) string {
 
 // Run supervises the listener until it stops for good or ctx is done
 // (then it returns nil after a graceful stop).
-func (s *Supervisor) Run(ctx context.Context) error {
+func (s *Supervisor) Run(ctx context.Context) (err error) {
 	s.defaults()
+	st := &statusWriter{path: s.StatusFile}
+	s.report(st, func(x *SupervisorStatus) { *x = SupervisorStatus{State: SupStarting} })
+	defer func() {
+		msg := "the service was stopped"
+		if err != nil {
+			msg = err.Error()
+		} else if ctx.Err() == nil {
+			msg = "the runner stopped (listener exit 0)"
+		}
+		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.Message = SupStopped, 0, msg })
+	}()
 	retries, backoff := 0, s.MinBackoff
 	for {
 		listening := &atomic.Bool{}
-		code, signaled, err := s.once(ctx, listening)
+		code, signaled, err := s.once(ctx, listening, st)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+		last := fmt.Sprintf("exit %d", code)
+		if signaled {
+			last = "killed by a signal"
+		}
+		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.LastExit = SupRelaunching, 0, last })
 		if listening.Load() {
 			retries, backoff = 0, s.MinBackoff
 		}
@@ -133,11 +152,22 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			wait, backoff = backoff, min(backoff*2, s.MaxBackoff)
 			s.Log.Warn("runner listener exited with an unknown code: relaunching", "code", code, "after", wait)
 		}
+		s.report(st, func(x *SupervisorStatus) {
+			x.Restarts++
+			x.Message = fmt.Sprintf("relaunching the listener after %s", wait)
+		})
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(wait):
 		}
+	}
+}
+
+// report updates the status file; a failure is logged, not fatal.
+func (s *Supervisor) report(st *statusWriter, f func(*SupervisorStatus)) {
+	if err := st.update(f); err != nil {
+		s.Log.Warn("could not write the supervisor status file", "file", s.StatusFile, "err", err)
 	}
 }
 
@@ -172,7 +202,7 @@ func (s *Supervisor) listenerEnv() []string {
 }
 
 // once runs the listener one time and returns its exit code, or signaled.
-func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool) (code int, signaled bool, err error) {
+func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statusWriter) (code int, signaled bool, err error) {
 	cmd := exec.Command(ListenerPath(s.Dir), "run", "--startuptype", "service")
 	cmd.Dir = s.Dir
 	cmd.Env = s.listenerEnv()
@@ -186,14 +216,16 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool) (code int
 		return 0, false, fmt.Errorf("run listener: %w", err)
 	}
 	s.Log.Info("runner listener started", "pid", cmd.Process.Pid, "dir", s.Dir)
+	pid := cmd.Process.Pid
+	s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.Message = SupStarting, pid, "" })
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			line := sc.Text()
-			if strings.Contains(line, "Listening for Jobs") {
-				listening.Store(true)
+			if strings.Contains(line, "Listening for Jobs") && !listening.Swap(true) {
+				s.report(st, func(x *SupervisorStatus) { x.State, x.Message = SupListening, "" })
 			}
 			fmt.Fprintln(s.Output, line)
 		}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
 	gh "github.com/google/go-github/v89/github"
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
@@ -28,10 +30,12 @@ type Options struct {
 	Version string
 	// CAFile adds PEM roots (a GHES with a private CA).
 	CAFile string
+	// Proxy is the HTTP(S) proxy to use (--https-proxy, --http-proxy, --no-proxy).
+	Proxy Proxy
 	// Retry is the retry policy; the zero value means DefaultRetryPolicy(10m).
 	Retry RetryPolicy
 	// Transport is the innermost transport (tests); nil means one built
-	// from CAFile with proxies from the environment.
+	// from CAFile and Proxy.
 	Transport http.RoundTripper
 	Logger    *slog.Logger
 }
@@ -43,12 +47,34 @@ type Client struct {
 	log    *slog.Logger
 }
 
-// NewTransport returns an HTTP transport with proxies from the environment
-// (HTTPS_PROXY, NO_PROXY) and, when caFile is set, its PEM roots added to
-// the system ones. The package download uses the same transport.
-func NewTransport(caFile string) (*http.Transport, error) {
+// Proxy says which proxy runnerctl's own requests go through, with the
+// meaning of the http_proxy, https_proxy and no_proxy variables. main
+// fills it from the flags, which also read those variables: cloud-init's
+// runcmd sees no /etc/environment, so a proxy must be sayable in the
+// config file.
+type Proxy struct {
+	HTTP, HTTPS, No string
+}
+
+// Env returns p as the runner's .env lines (the listener honours
+// http_proxy, https_proxy and no_proxy; runner-contract.md §.env).
+func (p Proxy) Env() []string {
+	var out []string
+	for _, kv := range [][2]string{{"http_proxy", p.HTTP}, {"https_proxy", p.HTTPS}, {"no_proxy", p.No}} {
+		if kv[1] != "" {
+			out = append(out, kv[0]+"="+kv[1])
+		}
+	}
+	return out
+}
+
+// NewTransport returns an HTTP transport that uses proxy and, when caFile
+// is set, adds its PEM roots to the system ones. The package download uses
+// the same transport.
+func NewTransport(caFile string, proxy Proxy) (*http.Transport, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
+	pf := (&httpproxy.Config{HTTPProxy: proxy.HTTP, HTTPSProxy: proxy.HTTPS, NoProxy: proxy.No}).ProxyFunc()
+	tr.Proxy = func(r *http.Request) (*url.URL, error) { return pf(r.URL) }
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
@@ -84,7 +110,7 @@ func New(o Options) (*Client, error) {
 	}
 	base := o.Transport
 	if base == nil {
-		tr, err := NewTransport(o.CAFile)
+		tr, err := NewTransport(o.CAFile, o.Proxy)
 		if err != nil {
 			return nil, err
 		}

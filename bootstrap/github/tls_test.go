@@ -48,7 +48,7 @@ func TestCAFile(t *testing.T) {
 	}
 	bad := filepath.Join(t.TempDir(), "bad.pem")
 	_ = os.WriteFile(bad, []byte("not pem"), 0o644)
-	if _, err := NewTransport(bad); failure.KindOf(err) != failure.Usage {
+	if _, err := NewTransport(bad, Proxy{}); failure.KindOf(err) != failure.Usage {
 		t.Fatalf("bad CA file: %v", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // EnvFile is the runner's environment file, loaded by the listener at
@@ -43,12 +45,7 @@ func MergeEnv(dir string, set []string) error {
 	if data != "" {
 		data += "\n"
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", EnvFile, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := platform.WriteBytesAtomic(path, []byte(data), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", EnvFile, err)
 	}
 	return nil

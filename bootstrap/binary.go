@@ -1,0 +1,124 @@
+package bootstrap
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+// binaryPlan is where the runnerctl that services run lives.
+type binaryPlan struct {
+	Path string
+	// Placed: install copied itself to Path (now or before).
+	Placed bool
+	// Created: Path did not exist before this install; Replaced: it held
+	// another runnerctl, which services still running run until restarted.
+	Created, Replaced bool
+}
+
+// placeBinary decides which runnerctl the services run and puts it there.
+// design.md step 8: never wherever the operator happened to start it
+// (/tmp is emptied at boot, /root is closed to the service user). exe runs
+// in place when it is in a stable, root-owned place
+// (platform.StableExecutable) and binDir is not given; otherwise it is
+// copied to binDir (default platform.DefaultBinDir()), replacing an older
+// copy atomically. user, when set, must be able to run the result.
+func placeBinary(exe, binDir, user string, prev *BinaryRecord, log *slog.Logger) (binaryPlan, error) {
+	target := exe
+	if binDir != "" || !platform.StableExecutable(exe) {
+		if binDir == "" {
+			binDir = platform.DefaultBinDir()
+		}
+		abs, err := filepath.Abs(filepath.Join(binDir, platform.ExecutableName()))
+		if err != nil {
+			return binaryPlan{}, failure.Wrap(failure.Usage, fmt.Errorf("--bin-dir %q: %w", binDir, err))
+		}
+		target = abs
+	}
+	plan := binaryPlan{Path: target, Placed: prev != nil && prev.Placed && prev.Path == target}
+	if target != exe {
+		same, existed, err := sameFile(exe, target)
+		if err != nil {
+			return plan, fmt.Errorf("install: compare %s with %s: %w", exe, target, err)
+		}
+		if !same {
+			if err := copyBinary(exe, target); err != nil {
+				return plan, fmt.Errorf("install: place runnerctl at %s for the service (or give --bin-dir DIR): %w", target, err)
+			}
+			plan.Created, plan.Replaced = !existed, existed
+			log.Info("runnerctl placed for the service", "path", target, "from", exe, "replaced", existed)
+		}
+		// A file that was there and is not on record was put there by the
+		// operator: it stays theirs (uninstall leaves it).
+		plan.Placed = plan.Placed || !existed
+	}
+	if user != "" {
+		if err := platform.CheckExecutable(target, user); err != nil {
+			return plan, failure.Wrap(failure.Usage, fmt.Errorf("install: the service user cannot run runnerctl: %w: give --bin-dir a directory it can reach", err))
+		}
+	}
+	return plan, nil
+}
+
+// sameFile reports whether b exists with a's content, as copyBinary
+// leaves it (mode 0755; a copy someone made unrunnable is not the same).
+func sameFile(a, b string) (same, existed bool, err error) {
+	fi, err := os.Stat(b)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, true, err
+	}
+	if fi.Mode().Perm() != 0o755 || !fi.Mode().IsRegular() {
+		return false, true, nil
+	}
+	hb, err := fileSum(b)
+	if err != nil {
+		return false, true, err
+	}
+	ha, err := fileSum(a)
+	if err != nil {
+		return false, true, err
+	}
+	return bytes.Equal(ha, hb), true, nil
+}
+
+func fileSum(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}
+
+// copyBinary installs a copy of src at dst, mode 0755, atomically: a
+// running service keeps the old file until it is restarted.
+func copyBinary(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return platform.WriteFileAtomic(dst, 0o755, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}

@@ -1,0 +1,119 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+)
+
+// Timings of the wait for online (design.md step 9).
+const (
+	localPoll = 200 * time.Millisecond // the local status: no API request
+	// noSignalGrace: with no supervisor status file to watch (an older
+	// supervisor, a manager that did not make its directory), the API is
+	// asked after this long anyway.
+	noSignalGrace = 5 * time.Second
+	apiMinBackoff = time.Second
+	apiMaxBackoff = 10 * time.Second
+	logLines      = 15
+)
+
+// confirm waits until the API shows the runner online, gently: first for
+// the supervisor's local signal that the listener listens (no request),
+// then GET /runners/{id} with back-off from 1 s doubling to 10 s. A
+// service that fails or stops on the way ends the wait at once (exit 7);
+// running out of --wait gives exit 8. Both errors carry the service's
+// state and its last log lines, so the cause is in cloud-init's output
+// log too, not only in the journal.
+func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, res *InstallResult, log *slog.Logger) error {
+	if o.Wait <= 0 {
+		return nil
+	}
+	if o.NoService || res.Service == "" {
+		log.Info("--no-service: not waiting for the runner to come online; start it with `runnerctl run --dir " + o.Dir + "`")
+		return nil
+	}
+	start := time.Now()
+	deadline := start.Add(o.Wait)
+	var askAt time.Time // zero: the API is not asked yet
+	backoff := apiMinBackoff
+	lastState, lastServer := "", ""
+	var st ServiceStatus
+	for {
+		now := time.Now()
+		s, err := svc.Status(res.Service)
+		if err != nil {
+			log.Debug("service status", "service", res.Service, "err", err)
+		} else {
+			st = s
+			if k := st.State + "|" + st.Supervisor; k != lastState {
+				log.Info("service", "service", res.Service, "state", st.State, "manager", st.Detail, "supervisor", st.Supervisor)
+				lastState = k
+			}
+			switch st.State {
+			case ServiceFailed, ServiceStopped, ServiceNotInstalled:
+				return failure.Wrap(failure.Service, fmt.Errorf("runner %q (id %d) cannot come online: service %s is %s%s",
+					res.Name, res.ID, res.Service, st.State, serviceReport(svc, res.Service, st)))
+			}
+			if st.Listening && askAt.IsZero() {
+				askAt = now
+			}
+		}
+		if askAt.IsZero() && !st.Supervised && now.Sub(start) >= noSignalGrace {
+			askAt = now
+		}
+		if !askAt.IsZero() && !now.Before(askAt) {
+			r, err := api.GetRunner(ctx, res.ID)
+			if err != nil {
+				return err
+			}
+			if r.Status != lastServer {
+				log.Info("runner status on the server", "name", r.Name, "id", r.ID, "status", r.Status)
+				lastServer = r.Status
+			}
+			if r.Status == "online" {
+				res.Status, res.OnlineAfter = r.Status, time.Since(start)
+				log.Info("runner is online", "name", r.Name, "id", r.ID, "after", res.OnlineAfter.Round(time.Millisecond))
+				return nil
+			}
+			askAt = now.Add(backoff)
+			backoff = min(2*backoff, apiMaxBackoff)
+		}
+		if now.After(deadline) {
+			server := lastServer
+			if server == "" {
+				server = "not asked: the listener never said it listens"
+			}
+			return failure.Wrap(failure.Timeout, fmt.Errorf("runner %q (id %d) is not online after --wait %s (server: %s): service %s is %s%s",
+				res.Name, res.ID, o.Wait, server, res.Service, st.State, serviceReport(svc, res.Service, st)))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(localPoll):
+		}
+	}
+}
+
+// serviceReport is what an operator needs to see when a service does not
+// bring its runner online: the manager's and the supervisor's words and
+// the service's last log lines.
+func serviceReport(svc ServiceManager, name string, st ServiceStatus) string {
+	var b strings.Builder
+	if st.Detail != "" {
+		fmt.Fprintf(&b, " (%s)", st.Detail)
+	}
+	if st.Supervisor != "" {
+		fmt.Fprintf(&b, "; supervisor: %s", st.Supervisor)
+	}
+	if lines := svc.Logs(name, logLines); len(lines) > 0 {
+		fmt.Fprintf(&b, "; its last log lines:\n    | %s", strings.Join(lines, "\n    | "))
+	} else {
+		b.WriteString("; see its log (journalctl -u " + name + ", /var/log/" + name + ".err)")
+	}
+	return b.String()
+}

@@ -1,0 +1,160 @@
+package bootstrap
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/bootstrap/runner"
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+// ServiceSpec describes the OS service of one runner: it runs
+// Executable Args (runnerctl run --dir DIR --service NAME) as User in Dir.
+type ServiceSpec struct {
+	Name        string
+	DisplayName string
+	Description string
+	Executable  string
+	Args        []string
+	User        string
+	Dir         string
+}
+
+// Service states reported by ServiceManager.Status. Only running means
+// the service's process is up.
+const (
+	ServiceNotInstalled = "not-installed"
+	ServiceStopped      = "stopped"
+	ServiceRunning      = "running"
+	ServiceFailed       = "failed"
+)
+
+// ServiceStatus is a service's state as its manager and its supervisor
+// (`runnerctl run`) report it.
+type ServiceStatus struct {
+	// State is one of the Service* states, or starting, restarting,
+	// stopping, unknown.
+	State string
+	// Detail is the manager's own account ("activating (auto-restart),
+	// last exit status=203/EXEC"); Supervisor the supervisor's ("listening
+	// since ...", "stopped: ..."). Both for people.
+	Detail, Supervisor string
+	// Supervised: the running supervisor keeps a status file, so
+	// Listening is the local signal that the listener listens.
+	Supervised, Listening bool
+}
+
+// ServiceManager is what the pipeline needs from the host's service
+// manager; main hands it the service package's. Install installs a
+// service or rewrites one whose definition differs, reporting whether it
+// changed anything; Start and Stop are idempotent; Uninstall stops the
+// service first and accepts a service that is not there.
+type ServiceManager interface {
+	Names(scope, runnerName string) (name, display string)
+	Platform() string
+	Install(ServiceSpec) (changed bool, err error)
+	Start(name string) error
+	Restart(name string) error
+	Stop(name string) error
+	Uninstall(name string) error
+	Status(name string) (ServiceStatus, error)
+	// Logs returns the service's last n log lines (journal, SysV log).
+	Logs(name string, n int) []string
+}
+
+// serviceSpec is the service runnerctl installs for a runner.
+func serviceSpec(name, display, runnerName, url, dir, user, exe string) ServiceSpec {
+	return ServiceSpec{Name: name, DisplayName: display,
+		Description: "GitHub Actions self-hosted runner " + runnerName + " for " + url + ", supervised by runnerctl",
+		Executable:  exe, Args: []string{"run", "--dir", dir, "--service", name}, User: user, Dir: dir}
+}
+
+// ensureService installs the service or repairs its definition, and
+// starts it unless it runs as defined. It reports whether it changed
+// anything.
+func ensureService(svc ServiceManager, spec ServiceSpec, rb *rollback) (bool, error) {
+	st, err := svc.Status(spec.Name)
+	if err != nil {
+		return false, failure.Wrap(failure.Service, err)
+	}
+	changed, err := svc.Install(spec)
+	if err != nil {
+		return false, failure.Wrap(failure.Service, err)
+	}
+	if st.State == ServiceNotInstalled && rb != nil {
+		rb.push("remove the service "+spec.Name, func() error {
+			_ = os.Remove(filepath.Join(spec.Dir, runner.ServiceMarker))
+			return svc.Uninstall(spec.Name)
+		})
+	}
+	if !changed && st.State == ServiceRunning {
+		return false, nil
+	}
+	// Not running: stopped, or restarting/failed (a runnerctl that was not
+	// there, a listener that gave up): start it now.
+	if err := svc.Start(spec.Name); err != nil {
+		return false, failure.Wrap(failure.Service, err)
+	}
+	return true, nil
+}
+
+// writeServiceMarker writes .service with the service name, as svc.sh
+// does: config.sh remove refuses to run while it exists.
+func writeServiceMarker(dir, name, user string) error {
+	p := filepath.Join(dir, runner.ServiceMarker)
+	if err := os.WriteFile(p, []byte(name+"\n"), 0o644); err != nil {
+		return fmt.Errorf("install: %w", err)
+	}
+	if user != "" {
+		return platform.ChownTree(p, user)
+	}
+	return nil
+}
+
+// refreshServices brings the services of the other installed runners
+// onto the runnerctl at exe: each definition is rewritten where it
+// differs, and a service is restarted when its definition changed or the
+// binary it runs was replaced (restarting cancels a running job: the
+// listener is stopped as the service stop does).
+func refreshServices(svc ServiceManager, indexDir, exceptDir, exe string, replaced bool, log *slog.Logger) {
+	entries, err := ReadIndex(indexDir)
+	if err != nil {
+		log.Warn("could not read the host index to update the other runners' services", "err", err)
+		return
+	}
+	for _, e := range entries {
+		if e.Dir == exceptDir || e.Service == "" {
+			continue
+		}
+		t, err := github.ParseTarget(e.URL, "")
+		if err != nil {
+			log.Warn("host index entry with a bad URL: its service is left as it is", "dir", e.Dir, "err", err)
+			continue
+		}
+		name, display := svc.Names(t.ScopeName(), e.Name)
+		if name != e.Service {
+			log.Warn("host index entry names another service than runnerctl would: left as it is", "dir", e.Dir, "service", e.Service)
+			continue
+		}
+		st, err := svc.Status(name)
+		if err != nil || st.State == ServiceNotInstalled {
+			continue
+		}
+		changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, e.Dir, e.User, exe))
+		if err != nil {
+			log.Error("could not update the service of another runner", "service", name, "err", err)
+			continue
+		}
+		if changed || (replaced && st.State == ServiceRunning) {
+			if err := svc.Restart(name); err != nil {
+				log.Error("could not restart the service of another runner", "service", name, "err", err)
+				continue
+			}
+			log.Info("service restarted on the new runnerctl", "service", name, "path", exe)
+		}
+	}
+}

@@ -1,0 +1,149 @@
+//go:build !windows
+
+package platform
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// identity is a user's uid and groups; a user that does not exist yet is
+// taken as one that owns nothing and is in no group, as useradd --system
+// --user-group makes it.
+type identity struct {
+	uid    int
+	groups []int
+}
+
+func lookupIdentity(name string) identity {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return identity{uid: -1}
+	}
+	id := identity{}
+	id.uid, _ = strconv.Atoi(u.Uid)
+	g, _ := strconv.Atoi(u.Gid)
+	id.groups = []int{g}
+	if gs, err := u.GroupIds(); err == nil {
+		for _, s := range gs {
+			if n, err := strconv.Atoi(s); err == nil {
+				id.groups = append(id.groups, n)
+			}
+		}
+	}
+	return id
+}
+
+// can reports whether id has the permission bit (1 execute/search) on fi.
+func (id identity) can(fi fs.FileInfo, bit fs.FileMode) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || id.uid == 0 {
+		return true
+	}
+	perm := fi.Mode().Perm()
+	switch {
+	case int(st.Uid) == id.uid:
+		return perm&(bit<<6) != 0
+	case slices.Contains(id.groups, int(st.Gid)):
+		return perm&(bit<<3) != 0
+	}
+	return perm&bit != 0
+}
+
+func owner(fi fs.FileInfo) string {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if u, err := user.LookupId(strconv.Itoa(int(st.Uid))); err == nil {
+			return u.Username
+		}
+		return strconv.Itoa(int(st.Uid))
+	}
+	return "?"
+}
+
+// CheckReachable returns an *AccessError when user name cannot enter every
+// existing directory above path (the ones install will create are made
+// 0755). path must be absolute.
+func CheckReachable(path, name string) error {
+	id := lookupIdentity(name)
+	parent := filepath.Dir(filepath.Clean(path))
+	dirs := []string{}
+	for d := parent; ; d = filepath.Dir(d) {
+		dirs = append([]string{d}, dirs...)
+		if d == filepath.Dir(d) {
+			break
+		}
+	}
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !id.can(fi, 1) {
+			return &AccessError{User: name, Path: d, Mode: fi.Mode(), Owner: owner(fi), Want: "enter"}
+		}
+	}
+	return nil
+}
+
+// CheckExecutable returns an *AccessError when user name cannot reach and
+// execute the file at path.
+func CheckExecutable(path, name string) error {
+	if err := CheckReachable(path, name); err != nil {
+		return err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if id := lookupIdentity(name); !id.can(fi, 1) {
+		return &AccessError{User: name, Path: path, Mode: fi.Mode(), Owner: owner(fi), Want: "execute"}
+	}
+	return nil
+}
+
+// StableExecutable reports whether the executable at path (links
+// resolved) can be what a service runs as it is: outside temporary and
+// home directories (emptied at boot, or closed to other users), in
+// directories that only root can change, owned by root, runnable by all.
+func StableExecutable(path string) bool {
+	path = filepath.Clean(path)
+	transient := []string{"/tmp", "/var/tmp", "/dev/shm", "/run/user", "/root", "/home", "/Users", "/private/tmp", "/private/var/folders", "/var/folders", os.TempDir()}
+	if h := os.Getenv("HOME"); h != "" && h != "/" {
+		transient = append(transient, h)
+	}
+	for _, t := range transient {
+		t = filepath.Clean(t)
+		if path == t || strings.HasPrefix(path, t+"/") {
+			return false
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !rootOnly(fi) || fi.Mode().Perm()&0o001 == 0 {
+		return false
+	}
+	for d := filepath.Dir(path); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || !rootOnly(fi) {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
+}
+
+// rootOnly: owned by root and writable by nobody else.
+func rootOnly(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Uid == 0 && fi.Mode().Perm()&0o022 == 0
+}

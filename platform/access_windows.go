@@ -1,0 +1,26 @@
+package platform
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CheckReachable is a no-op on Windows: the service account
+// (NETWORK SERVICE) reads what Users can, and install puts runnerctl in
+// Program Files.
+func CheckReachable(path, name string) error { return nil }
+
+// CheckExecutable: see CheckReachable.
+func CheckExecutable(path, name string) error { return nil }
+
+// StableExecutable reports whether path is under Program Files or the
+// Windows directory, where only administrators write.
+func StableExecutable(path string) bool {
+	for _, v := range []string{"ProgramFiles", "ProgramFiles(x86)", "SystemRoot"} {
+		if d := os.Getenv(v); d != "" && strings.HasPrefix(strings.ToLower(filepath.Clean(path)), strings.ToLower(filepath.Clean(d))+`\`) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,5 @@
+package platform
+
+// RunDir holds the services' supervisor status files, one directory per
+// service (emptied at boot: the files describe running processes).
+func RunDir() string { return "/run/runnerctl" }

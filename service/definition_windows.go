@@ -1,0 +1,33 @@
+package service
+
+import (
+	"strings"
+
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/svc/mgr"
+)
+
+// sameDefinition reports whether the SCM's record of s.Name runs the
+// command and account runnerctl asks for s now.
+func sameDefinition(s Spec) (bool, error) {
+	m, err := mgr.Connect()
+	if err != nil {
+		return false, err
+	}
+	defer m.Disconnect()
+	sv, err := m.OpenService(s.Name)
+	if err != nil {
+		return false, err
+	}
+	defer sv.Close()
+	c, err := sv.Config()
+	if err != nil {
+		return false, err
+	}
+	want := []string{windows.EscapeArg(s.Executable)}
+	for _, a := range s.Args {
+		want = append(want, windows.EscapeArg(a))
+	}
+	w := Windows(s)
+	return c.BinaryPathName == strings.Join(want, " ") && strings.EqualFold(c.ServiceStartName, w.Account), nil
+}

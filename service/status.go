@@ -1,0 +1,192 @@
+package service
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+// Supervisor states, as the supervisor reports them in its status file.
+const (
+	SupStarting    = "starting"    // the listener is starting
+	SupListening   = "listening"   // the listener said "Listening for Jobs"
+	SupRelaunching = "relaunching" // the listener exited; it is started again after a pause
+	SupStopped     = "stopped"     // the supervisor is done (see Message)
+)
+
+// SupervisorStatus is what `runnerctl run` says about itself, written to
+// its status file at every change: the local signal that the listener is
+// listening (install waits for it before asking the API), and the last
+// exit of the listener and of the supervisor itself (status shows them).
+// It is informational: written by the supervisor, which runs as the runner
+// user under systemd and launchd, it decides nothing as root.
+type SupervisorStatus struct {
+	PID         int       `json:"pid"` // runnerctl run
+	State       string    `json:"state"`
+	Since       time.Time `json:"since"`
+	ListenerPID int       `json:"listener_pid,omitempty"`
+	LastExit    string    `json:"last_exit,omitempty"` // "exit 2 (retryable)", "killed by a signal"
+	Restarts    int       `json:"restarts"`
+	Message     string    `json:"message,omitempty"`
+}
+
+// String describes the status for people: "listening since
+// 2026-11-25T10:02:03Z (pid 42, listener 43), 2 restarts, last exit 2".
+func (s *SupervisorStatus) String() string {
+	if s == nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s since %s (pid %d", s.State, s.Since.UTC().Format(time.RFC3339), s.PID)
+	if s.ListenerPID != 0 {
+		fmt.Fprintf(&b, ", listener %d", s.ListenerPID)
+	}
+	b.WriteString(")")
+	if s.Restarts > 0 {
+		fmt.Fprintf(&b, ", %d restarts", s.Restarts)
+	}
+	if s.LastExit != "" {
+		fmt.Fprintf(&b, ", last listener exit: %s", s.LastExit)
+	}
+	if s.Message != "" {
+		fmt.Fprintf(&b, ": %s", s.Message)
+	}
+	return b.String()
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// StatusDir is the directory of service name's supervisor status file
+// (platform.RunDir()/NAME; systemd's RuntimeDirectory= creates it for the
+// service user). name must be a service name as Name makes them.
+func StatusDir(name string) (string, error) {
+	if !validName.MatchString(name) || len(name) > 255 {
+		return "", fmt.Errorf("service name %q: not a runnerctl service name", name)
+	}
+	return filepath.Join(platform.RunDir(), name), nil
+}
+
+// StatusFile is the supervisor status file of service name.
+func StatusFile(name string) (string, error) {
+	d, err := StatusDir(name)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "status.json"), nil
+}
+
+// ReadSupervisorStatus reads the status file of service name: nil when
+// there is none. It does not follow a link in the file's place and reads
+// at most 64 KiB.
+func ReadSupervisorStatus(name string) (*SupervisorStatus, error) {
+	p, err := StatusFile(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := openNoFollow(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read supervisor status: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("read supervisor status: %w", err)
+	}
+	var s SupervisorStatus
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("read supervisor status %s: %w", p, err)
+	}
+	return &s, nil
+}
+
+// statusWriter keeps the supervisor's status file; a nil one or one with
+// no path writes nothing.
+type statusWriter struct {
+	path string
+	mu   sync.Mutex
+	s    SupervisorStatus
+}
+
+// update changes the status with f and writes it (temporary file and
+// rename, in a directory only the supervisor's user writes). A failure is
+// returned for logging: the supervisor goes on without its status file.
+func (w *statusWriter) update(f func(*SupervisorStatus)) error {
+	if w == nil || w.path == "" {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	prev := w.s.State
+	f(&w.s)
+	w.s.PID = os.Getpid()
+	if w.s.State != prev || w.s.Since.IsZero() {
+		w.s.Since = time.Now().UTC()
+	}
+	b, err := json.Marshal(w.s)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(w.path), 0o755); err != nil {
+		return fmt.Errorf("write supervisor status: %w", err)
+	}
+	if err := platform.WriteBytesAtomic(w.path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write supervisor status: %w", err)
+	}
+	return nil
+}
+
+// tailFile returns the last n lines of the file at path, reading at most
+// its last 64 KiB; nil when it cannot be read.
+func tailFile(path string, n int) []string {
+	f, err := openNoFollow(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > 64<<10 {
+		if _, err := f.Seek(-64<<10, io.SeekEnd); err != nil {
+			return nil
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return nil
+	}
+	return lastLines(b, n)
+}
+
+// lastLines splits b into lines and keeps the last n non-empty ones,
+// with control characters (a terminal escape in a listener's output)
+// shown as '?'.
+func lastLines(b []byte, n int) []string {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.Map(func(r rune) rune {
+			if r == '\t' || !unicode.IsControl(r) {
+				return r
+			}
+			return '?'
+		}, strings.TrimRight(l, "\r"))
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
+}
