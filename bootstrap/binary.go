@@ -23,6 +23,8 @@ type binaryPlan struct {
 	// Created: Path did not exist before this install; Replaced: it held
 	// another runnerctl, which services still running run until restarted.
 	Created, Replaced bool
+	// Prev is the host index's record before this install.
+	Prev *BinaryRecord
 }
 
 // placeBinary decides which runnerctl the services run and puts it there.
@@ -32,7 +34,13 @@ type binaryPlan struct {
 // (platform.StableExecutable) and binDir is not given; otherwise it is
 // copied to binDir (default platform.DefaultBinDir()), replacing an older
 // copy atomically. user, when set, must be able to run the result.
-func placeBinary(exe, binDir, user string, prev *BinaryRecord, log *slog.Logger) (binaryPlan, error) {
+// The host index in indexDir says where the services ran it before.
+func placeBinary(exe, binDir, user, indexDir string, log *slog.Logger) (binaryPlan, error) {
+	ix, err := readIndex(indexDir)
+	if err != nil {
+		return binaryPlan{}, err
+	}
+	prev := ix.Runnerctl
 	target := exe
 	if binDir != "" || !platform.StableExecutable(exe) {
 		if binDir == "" {
@@ -44,7 +52,7 @@ func placeBinary(exe, binDir, user string, prev *BinaryRecord, log *slog.Logger)
 		}
 		target = abs
 	}
-	plan := binaryPlan{Path: target, Placed: prev != nil && prev.Placed && prev.Path == target}
+	plan := binaryPlan{Path: target, Placed: prev != nil && prev.Placed && prev.Path == target, Prev: prev}
 	if target != exe {
 		same, existed, err := sameFile(exe, target)
 		if err != nil {

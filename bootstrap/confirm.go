@@ -10,17 +10,22 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 )
 
-// Timings of the wait for online (design.md step 9).
-const (
-	localPoll = 200 * time.Millisecond // the local status: no API request
-	// noSignalGrace: with no supervisor status file to watch (an older
+// waitPolicy times the wait for online (design.md step 9).
+type waitPolicy struct {
+	LocalPoll time.Duration // how often the local status is read (no API request)
+	// NoSignalGrace: with no supervisor status file to watch (an older
 	// supervisor, a manager that did not make its directory), the API is
 	// asked after this long anyway.
-	noSignalGrace = 5 * time.Second
-	apiMinBackoff = time.Second
-	apiMaxBackoff = 10 * time.Second
-	logLines      = 15
-)
+	NoSignalGrace                time.Duration
+	APIMinBackoff, APIMaxBackoff time.Duration
+}
+
+func defaultWaitPolicy() waitPolicy {
+	return waitPolicy{LocalPoll: 200 * time.Millisecond, NoSignalGrace: 5 * time.Second, APIMinBackoff: time.Second, APIMaxBackoff: 10 * time.Second}
+}
+
+// logLines is how many of the service's log lines a failed wait quotes.
+const logLines = 15
 
 // confirm waits until the API shows the runner online, gently: first for
 // the supervisor's local signal that the listener listens (no request),
@@ -37,10 +42,14 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 		log.Info("--no-service: not waiting for the runner to come online; start it with `runnerctl run --dir " + o.Dir + "`")
 		return nil
 	}
+	p := defaultWaitPolicy()
+	if o.waitPolicy != nil {
+		p = *o.waitPolicy
+	}
 	start := time.Now()
 	deadline := start.Add(o.Wait)
 	var askAt time.Time // zero: the API is not asked yet
-	backoff := apiMinBackoff
+	backoff := p.APIMinBackoff
 	lastState, lastServer := "", ""
 	var st ServiceStatus
 	for {
@@ -63,7 +72,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 				askAt = now
 			}
 		}
-		if askAt.IsZero() && !st.Supervised && now.Sub(start) >= noSignalGrace {
+		if askAt.IsZero() && !st.Supervised && now.Sub(start) >= p.NoSignalGrace {
 			askAt = now
 		}
 		if !askAt.IsZero() && !now.Before(askAt) {
@@ -81,7 +90,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 				return nil
 			}
 			askAt = now.Add(backoff)
-			backoff = min(2*backoff, apiMaxBackoff)
+			backoff = min(2*backoff, p.APIMaxBackoff)
 		}
 		if now.After(deadline) {
 			server := lastServer
@@ -94,7 +103,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(localPoll):
+		case <-time.After(p.LocalPoll):
 		}
 	}
 }

@@ -52,6 +52,8 @@ type InstallOptions struct {
 	BinDir     string
 	IndexDir   string
 	Version    string
+	// waitPolicy, when set, replaces defaultWaitPolicy (tests).
+	waitPolicy *waitPolicy
 }
 
 // InstallResult says what Install did.
@@ -253,14 +255,8 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 
 	// Step 8: the service (it reads the state file), run from a stable runnerctl.
 	var bin binaryPlan
-	var prevBin *BinaryRecord
 	if svcName != "" {
-		ix, err := readIndex(o.IndexDir)
-		if err != nil {
-			return res, err
-		}
-		prevBin = ix.Runnerctl
-		if bin, err = placeBinary(o.Executable, o.BinDir, user, prevBin, log); err != nil {
+		if bin, err = placeBinary(o.Executable, o.BinDir, user, o.IndexDir, log); err != nil {
 			return res, err
 		}
 		if bin.Created {
@@ -284,7 +280,7 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	if err := confirm(ctx, api, svc, o, &res, log); err != nil {
 		return res, err
 	}
-	afterBinary(svc, o.IndexDir, dir, bin, prevBin, log)
+	afterBinary(svc, o.IndexDir, dir, bin, log)
 	return res, nil
 }
 
@@ -301,7 +297,8 @@ func recordInstall(indexDir string, e IndexEntry, bin binaryPlan) error {
 
 // afterBinary moves the other runners' services onto a runnerctl that
 // was replaced or moved, and removes a copy of ours no service runs now.
-func afterBinary(svc ServiceManager, indexDir, dir string, bin binaryPlan, prev *BinaryRecord, log *slog.Logger) {
+func afterBinary(svc ServiceManager, indexDir, dir string, bin binaryPlan, log *slog.Logger) {
+	prev := bin.Prev
 	moved := prev != nil && prev.Path != bin.Path
 	if bin.Path == "" || (!bin.Replaced && !moved) {
 		return
@@ -330,14 +327,9 @@ func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Inst
 	res.ID, res.Unchanged = r.ID, true
 	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
 	var bin binaryPlan
-	var prevBin *BinaryRecord
 	if res.Service != "" {
-		ix, err := readIndex(o.IndexDir)
-		if err != nil {
-			return res, err
-		}
-		prevBin = ix.Runnerctl
-		if bin, err = placeBinary(o.Executable, o.BinDir, user, prevBin, log); err != nil {
+		var err error
+		if bin, err = placeBinary(o.Executable, o.BinDir, user, o.IndexDir, log); err != nil {
 			return res, err
 		}
 		res.Runnerctl = bin.Path
@@ -364,7 +356,7 @@ func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Inst
 	if err := confirm(ctx, api, svc, o, &res, log); err != nil {
 		return res, err
 	}
-	afterBinary(svc, o.IndexDir, o.Dir, bin, prevBin, log)
+	afterBinary(svc, o.IndexDir, o.Dir, bin, log)
 	return res, nil
 }
 

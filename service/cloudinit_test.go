@@ -11,10 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,22 +34,6 @@ const (
 // ciPath is the PATH of commands run in the container with an empty
 // environment (as cloud-init's runcmd and systemd services have).
 const ciPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-// cloudInitLauncher boots $MERGED, an overlay of the pristine $LOWER and a
-// persistent $UPPER, mounted in the private mount namespace unshare made
-// (so it goes away with the container). No --volatile: what the container
-// writes survives a reboot, in $UPPER. /tmp is a fresh tmpfs at each boot,
-// as on a real host.
-const cloudInitLauncher = `set -e
-mount -t tmpfs -o mode=755 tmpfs /run/systemd
-mkdir -p /run/systemd/nspawn /run/systemd/inaccessible
-cd /run/systemd/inaccessible
-touch reg && chmod 0000 reg; mkdir dir && chmod 0000 dir; mkfifo fifo && chmod 0000 fifo
-mknod chr c 0 0 && chmod 0000 chr; mknod blk b 0 0 && chmod 0000 blk
-cd /
-mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$UPPER,workdir=$WORK" "$MERGED"
-exec systemd-nspawn -D "$MERGED" --register=no --keep-unit -b --console=pipe --tmpfs=/tmp:mode=1777 "$@"
-`
 
 // TestCloudInitFirstBoot boots the cloud-init example operators copy
 // (packaging/cloud-init/user-data.yaml) with a real cloud-init (NoCloud
@@ -87,23 +69,9 @@ func TestCloudInitFirstBoot(t *testing.T) {
 		}
 	})
 
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		t.Skip("skipped: needs root on Linux to boot cloud-init and systemd with systemd-nspawn")
-	}
-	for _, tool := range []string{"systemd-nspawn", "unshare", "nsenter"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipped: %s is not installed (apt-get install systemd-container util-linux)", tool)
-		}
-	}
-	lower := os.Getenv("RUNNERCTL_CLOUDINIT_ROOTFS")
-	if lower == "" {
-		lower, _ = filepath.Abs("../.cache/cloudinit-rootfs")
-	}
-	for _, p := range []string{"lib/systemd/systemd", "usr/bin/cloud-init", "usr/bin/curl"} {
-		if _, err := os.Stat(filepath.Join(lower, p)); err != nil {
-			t.Skipf("skipped: no cloud-init rootfs at %s (no %s): build it with `make cloudinit-rootfs` (debootstrap + apt, about 75 s)", lower, p)
-		}
-	}
+	needNspawn(t)
+	lower := cachedRootfs(t, "RUNNERCTL_CLOUDINIT_ROOTFS", "cloudinit-rootfs", "`make cloudinit-rootfs` (debootstrap + apt, about 75 s)",
+		"lib/systemd/systemd", "usr/bin/cloud-init", "usr/bin/curl")
 
 	f := newFixture(t)
 
@@ -181,7 +149,7 @@ func TestCloudInitFirstBoot(t *testing.T) {
 
 	// Whatever happens: on failure, what the container says; then stop it
 	// (bounded). The overlay mount lives in the container's mount namespace.
-	var cur *ciBoot
+	var cur *boot
 	t.Cleanup(func() {
 		if t.Failed() {
 			ciDiagnose(t, cur, upper, console, svcName)
@@ -193,7 +161,7 @@ func TestCloudInitFirstBoot(t *testing.T) {
 
 	// First boot: cloud-init writes the config, runs runcmd, runnerctl
 	// install registers the runner and starts its service.
-	cur = ciBootContainer(t, launcher, env, console)
+	cur = bootContainer(t, launcher, nil, env, console, "/usr/local/bin/runnerctl")
 	first := ciWaitOnline(t, f, cur, name, upper, 120*time.Second)
 	t.Logf("first boot: runner %s online %s after container start", name, first.Round(time.Millisecond))
 	ciWaitCloudInitDone(t, cur)
@@ -219,7 +187,7 @@ func TestCloudInitFirstBoot(t *testing.T) {
 	if _, code := cur.c.sh("test -x /usr/local/bin/runnerctl"); code != 0 {
 		t.Errorf("install did not put runnerctl in /usr/local/bin")
 	}
-	if out, _ := ciEnter(cur.c, 10*time.Second, "systemctl", "show", "-p", "ExecStart", "--value", svcName+".service"); !strings.Contains(out, "/usr/local/bin/runnerctl") || strings.Contains(out, "/tmp/") {
+	if out, _ := enterWithin(cur.c, 10*time.Second, "systemctl", "show", "-p", "ExecStart", "--value", svcName+".service"); !strings.Contains(out, "/usr/local/bin/runnerctl") || strings.Contains(out, "/tmp/") {
 		t.Errorf("the service does not run /usr/local/bin/runnerctl (it must not depend on /tmp/runnerctl): ExecStart=%s", strings.TrimSpace(out))
 	}
 
@@ -230,7 +198,7 @@ func TestCloudInitFirstBoot(t *testing.T) {
 		t.Fatalf("reboot: %v", err)
 	}
 	f.waitStatus(t, name, "offline", 15*time.Second)
-	cur = ciBootContainer(t, launcher, env, console)
+	cur = bootContainer(t, launcher, nil, env, console, "/usr/local/bin/runnerctl")
 	second := ciWaitOnline(t, f, cur, name, upper, 120*time.Second)
 	t.Logf("reboot: runner %s online %s after container start", name, second.Round(time.Millisecond))
 	t.Logf("cloud-init timings: first boot start → online %s, reboot start → online %s", first.Round(time.Millisecond), second.Round(time.Millisecond))
@@ -251,7 +219,7 @@ func TestCloudInitFirstBoot(t *testing.T) {
 	// The config file alone drives the other commands: no flags, and no
 	// credential in the environment (env -i), only access-token-file.
 	rc := func(args ...string) (string, int) {
-		return ciEnter(cur.c, 2*time.Minute, append([]string{"env", "-i", ciPath, "/usr/local/bin/runnerctl"}, args...)...)
+		return enterWithin(cur.c, 2*time.Minute, append([]string{"env", "-i", ciPath, "/usr/local/bin/runnerctl"}, args...)...)
 	}
 	if out, code := rc("status"); code != 0 || !strings.Contains(out, name) {
 		t.Errorf("runnerctl status (config file only): exit %d, want 0 and %s in the output\n%s", code, name, out)
@@ -361,105 +329,11 @@ func ciUserData(t *testing.T, raw []byte, subst []ciPlaceholder) ([]byte, string
 	return []byte(s), cfgPath, cfg
 }
 
-// ciBoot is one boot of the container.
-type ciBoot struct {
-	cmd   *exec.Cmd
-	start time.Time
-	done  chan struct{}
-	c     container
-}
-
-func ciBootContainer(t *testing.T, launcher string, env []string, console string) *ciBoot {
-	t.Helper()
-	logf, err := os.OpenFile(console, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(logf, "==== boot at %s\n", time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", launcher)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	b := &ciBoot{cmd: cmd, done: make(chan struct{})}
-	b.start = time.Now()
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		t.Fatal(err)
-	}
-	go func() { _ = cmd.Wait(); logf.Close(); close(b.done) }()
-	pid1 := 0
-	defer func() {
-		if pid1 == 0 { // waitPID1 failed: do not leave the boot running
-			b.stop(t, 10*time.Second)
-		}
-	}()
-	pid1 = waitPID1(t, cmd.Process.Pid, 20*time.Second, console)
-	b.c = container{pid1: pid1, bin: "/usr/local/bin/runnerctl"}
-	return b
-}
-
-func (b *ciBoot) exited() bool {
-	select {
-	case <-b.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// poweroff shuts the container down and waits for nspawn to exit.
-func (b *ciBoot) poweroff(within time.Duration) error {
-	if b.exited() {
-		return fmt.Errorf("the container had stopped already (%v)", b.cmd.ProcessState)
-	}
-	_, _ = ciEnter(b.c, 10*time.Second, "systemctl", "poweroff")
-	select {
-	case <-b.done:
-		if !b.cmd.ProcessState.Success() {
-			return fmt.Errorf("systemd-nspawn: %v after poweroff", b.cmd.ProcessState)
-		}
-		return nil
-	case <-time.After(within):
-		return fmt.Errorf("the container did not stop within %s of systemctl poweroff", within)
-	}
-}
-
-// stop ends the boot however it can, within bounds: poweroff, SIGTERM to
-// nspawn, then SIGKILL to nspawn and to the container's PID 1 (killing
-// PID 1 ends its PID namespace).
-func (b *ciBoot) stop(t *testing.T, within time.Duration) {
-	if b.exited() {
-		return
-	}
-	if b.c.pid1 != 0 {
-		if err := b.poweroff(within); err == nil || b.exited() {
-			return
-		}
-	}
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-b.done:
-		return
-	case <-time.After(10 * time.Second):
-	}
-	t.Logf("the container does not stop: killing it")
-	_ = b.cmd.Process.Kill()
-	if b.c.pid1 != 0 {
-		if p, err := os.FindProcess(b.c.pid1); err == nil {
-			_ = p.Kill()
-		}
-	}
-	select {
-	case <-b.done:
-	case <-time.After(10 * time.Second):
-		t.Errorf("systemd-nspawn (pid %d) is still running after SIGKILL", b.cmd.Process.Pid)
-	}
-}
-
 // ciWaitOnline polls the fake server until the runner is online and
 // returns the time since the container started. It gives up early when
 // cloud-init has finished this boot (result.json) and the runner is still
 // not online a few seconds later, or when the container stopped.
-func ciWaitOnline(t *testing.T, f fixture, b *ciBoot, name, upper string, within time.Duration) time.Duration {
+func ciWaitOnline(t *testing.T, f fixture, b *boot, name, upper string, within time.Duration) time.Duration {
 	t.Helper()
 	result := filepath.Join(upper, "var/lib/cloud/data/result.json")
 	var finished time.Time
@@ -489,19 +363,12 @@ func ciWaitOnline(t *testing.T, f fixture, b *ciBoot, name, upper string, within
 
 // ciWaitCloudInitDone waits (bounded) for cloud-init to finish this boot
 // and wants it to report done, not error.
-func ciWaitCloudInitDone(t *testing.T, b *ciBoot) {
+func ciWaitCloudInitDone(t *testing.T, b *boot) {
 	t.Helper()
-	out, code := ciEnter(b.c, 90*time.Second, "cloud-init", "status", "--wait", "--long")
+	out, code := enterWithin(b.c, 90*time.Second, "cloud-init", "status", "--wait", "--long")
 	if code != 0 || !strings.Contains(out, "status: done") {
 		t.Errorf("cloud-init status --wait --long: exit %d, want status: done\n%s", code, out)
 	}
-}
-
-// ciEnter runs a command in the container, killed after within.
-func ciEnter(c container, within time.Duration, args ...string) (string, int) {
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
-	return runCmd(exec.CommandContext(ctx, "nsenter", append([]string{"-t", fmt.Sprint(c.pid1), "-a"}, args...)...))
 }
 
 func ciRunners(f fixture, name string) []githubtest.Runner {
@@ -540,7 +407,7 @@ func ciRootOnly(t *testing.T, c container, paths ...string) {
 
 // ciDiagnose logs what explains a failure: cloud-init's and the service's
 // own words from the running container, else the files left on its disk.
-func ciDiagnose(t *testing.T, b *ciBoot, upper, console, svcName string) {
+func ciDiagnose(t *testing.T, b *boot, upper, console, svcName string) {
 	if b != nil && !b.exited() {
 		for _, args := range [][]string{
 			{"cloud-init", "status", "--long"},
@@ -550,7 +417,7 @@ func ciDiagnose(t *testing.T, b *ciBoot, upper, console, svcName string) {
 			{"journalctl", "-u", svcName, "--no-pager", "-n", "100"},
 			{"ls", "-la", "/tmp", "/usr/local/bin", "/etc/runnerctl"},
 		} {
-			out, code := ciEnter(b.c, 20*time.Second, args...)
+			out, code := enterWithin(b.c, 20*time.Second, args...)
 			t.Logf("container# %s (exit %d)\n%s", strings.Join(args, " "), code, out)
 		}
 	} else if out, err := os.ReadFile(filepath.Join(upper, "var/log/cloud-init-output.log")); err == nil {

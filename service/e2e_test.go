@@ -1,14 +1,12 @@
 package service_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -276,7 +274,26 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 	if code != 8 {
 		t.Fatalf("never online: exit %d, want 8\n%s", code, out)
 	}
+	// The cause is in install's own output (cloud-init's log), not only
+	// in the journal: the server's view, the service's state, its log.
+	if !strings.Contains(out, "server: offline") || !strings.Contains(out, "its last log lines:") || !strings.Contains(out, "| ") || !strings.Contains(out, "Listening for Jobs") {
+		t.Errorf("the exit-8 error does not quote the server's view and the service's log:\n%s", lastLine(out))
+	}
 	noTrace(t, h, f, late, "late-1", unitFiles(service.Name("acme-app", "late-1", "linux")))
+
+	// A --dir the runner user cannot reach: exit 2 naming the directory
+	// and its mode, before anything is registered.
+	f.srv.ResetRequests()
+	closed := dir + "-closed"
+	h.sh("mkdir -m 0700 " + closed)
+	out, code = h.runnerctl(append([]string{"install", "--name", "closed-1", "--dir", closed + "/runner", "--wait", "2s"}, common...)...)
+	if code != 2 || !strings.Contains(out, closed+" has mode drwx------") {
+		t.Errorf("unreachable --dir: exit %d, want 2 naming %s and its mode\n%s", code, closed, out)
+	}
+	if api, other := requestCounts(f.srv); len(api)+other != 0 {
+		t.Errorf("unreachable --dir: the server was asked %v (+%d)", api, other)
+	}
+	h.sh("rmdir " + closed)
 
 	// uninstall: no runner, no service, no directory, no user, no copy of runnerctl.
 	if out, code := h.runnerctl("uninstall", "--dir", dir, "--index-dir", index); code != 0 {
@@ -403,88 +420,21 @@ func TestSysVLifecycle(t *testing.T) {
 	})
 }
 
-// container is a Debian rootfs booted with systemd-nspawn (systemd as PID
-// 1), driven with nsenter (test-environment.md §1a).
-type container struct {
-	pid1 int
-	bin  string
-}
-
-func (c container) enter(args ...string) (string, int) {
-	return runCmd(exec.Command("nsenter", append([]string{"-t", strconv.Itoa(c.pid1), "-a"}, args...)...))
-}
-
-func (c container) runnerctl(args ...string) (string, int) {
-	return c.enter(append([]string{"env", "RUNNERCTL_ACCESS_TOKEN=" + githubtest.Token, c.bin}, args...)...)
-}
-
-func (c container) sh(cmd string) (string, int) { return c.enter("sh", "-c", cmd) }
-
-func (c container) binary() string { return c.bin }
-
-func (c container) operatorCopy() string { return "/root/runnerctl-src/runnerctl" }
-
-func (c container) restart(name string) (string, int) { return c.enter("systemctl", "restart", name) }
-
-func (c container) definition(name string) string { return "/etc/systemd/system/" + name + ".service" }
-
-const nspawnLauncher = `set -e
-mount -t tmpfs -o mode=755 tmpfs /run/systemd
-mkdir -p /run/systemd/nspawn /run/systemd/inaccessible
-cd /run/systemd/inaccessible
-touch reg && chmod 0000 reg; mkdir dir && chmod 0000 dir; mkfifo fifo && chmod 0000 fifo
-mknod chr c 0 0 && chmod 0000 chr; mknod blk b 0 0 && chmod 0000 blk
-cd /
-exec systemd-nspawn -D "$ROOTFS" --register=no --keep-unit -b --console=pipe --volatile=overlay "$@"
-`
-
 // TestSystemdLifecycle boots systemd in a container and runs the
 // lifecycle inside it, against the fake GHES on the shared loopback.
 func TestSystemdLifecycle(t *testing.T) {
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		t.Skip("skipped: needs root on Linux to boot systemd with systemd-nspawn")
-	}
-	for _, tool := range []string{"systemd-nspawn", "unshare", "nsenter"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipped: %s is not installed (apt-get install systemd-container util-linux)", tool)
-		}
-	}
-	rootfs := os.Getenv("RUNNERCTL_NSPAWN_ROOTFS")
-	if rootfs == "" {
-		rootfs, _ = filepath.Abs("../.cache/nspawn-rootfs")
-	}
-	if _, err := os.Stat(filepath.Join(rootfs, "lib/systemd/systemd")); err != nil {
-		t.Skipf("skipped: no systemd rootfs at %s: build it with `make nspawn-rootfs` (debootstrap, about 60 s)", rootfs)
-	}
+	needNspawn(t)
+	rootfs := cachedRootfs(t, "RUNNERCTL_NSPAWN_ROOTFS", "nspawn-rootfs", "`make nspawn-rootfs` (debootstrap, about 60 s)", "lib/systemd/systemd")
 	f := newFixture(t)
-	launcher := filepath.Join(t.TempDir(), "boot.sh")
+	tmp := t.TempDir()
+	launcher := filepath.Join(tmp, "boot.sh")
 	if err := os.WriteFile(launcher, []byte(nspawnLauncher), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	boot := exec.Command("unshare", "-m", "--propagation", "private", "sh", launcher, "--bind-ro="+f.bin+":/root/runnerctl-test/runnerctl")
-	boot.Env = append(os.Environ(), "ROOTFS="+rootfs)
-	logf, err := os.Create(filepath.Join(t.TempDir(), "console.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	boot.Stdout, boot.Stderr = logf, logf
-	start := time.Now()
-	if err := boot.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = boot.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = boot.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = boot.Process.Kill()
-			<-done
-		}
-	})
-	pid1 := waitPID1(t, boot.Process.Pid, 20*time.Second, logf.Name())
-	c := container{pid1: pid1, bin: "/root/runnerctl-test/runnerctl"}
+	b := bootContainer(t, launcher, []string{"--bind-ro=" + f.bin + ":/root/runnerctl-test/runnerctl"}, []string{"ROOTFS=" + rootfs},
+		filepath.Join(tmp, "console.log"), "/root/runnerctl-test/runnerctl")
+	t.Cleanup(func() { b.stop(t, 20*time.Second) })
+	start, c := b.start, b.c
 	for {
 		out, _ := c.enter("systemctl", "is-system-running", "--wait")
 		if s := strings.TrimSpace(out); s == "running" || s == "degraded" {
@@ -505,59 +455,4 @@ func TestSystemdLifecycle(t *testing.T) {
 	if out, _ := c.sh("ls /etc/systemd/system/multi-user.target.wants/ | grep actions.runner || true"); strings.TrimSpace(out) != "" {
 		t.Errorf("wants links left: %s", out)
 	}
-	_, _ = c.enter("systemctl", "poweroff")
-}
-
-// waitPID1 finds the container's systemd: a process named systemd that
-// descends from the nspawn process.
-func waitPID1(t *testing.T, nspawn int, within time.Duration, log string) int {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if comm(pid) == "systemd" && descends(pid, nspawn) {
-				return pid
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	b, _ := os.ReadFile(log)
-	t.Fatalf("no systemd in the container after %s; console:\n%s", within, b)
-	return 0
-}
-
-func comm(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	return strings.TrimSpace(string(b))
-}
-
-func parent(pid int) int {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "PPid:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	return 0
-}
-
-func descends(pid, ancestor int) bool {
-	for i := 0; i < 10 && pid > 1; i++ {
-		pid = parent(pid)
-		if pid == ancestor {
-			return true
-		}
-	}
-	return false
 }

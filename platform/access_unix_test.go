@@ -1,0 +1,74 @@
+//go:build !windows
+
+package platform
+
+import (
+	"errors"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A directory the user cannot enter is named, with its mode; opening it
+// to others (o+x) is enough. A user that does not exist yet is checked as
+// one in no group.
+func TestCheckReachable(t *testing.T) {
+	base := t.TempDir()
+	closed := filepath.Join(base, "closed")
+	if err := os.Mkdir(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{base, filepath.Dir(base)} { // t.TempDir makes both 0700
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"nobody", "runnerctl-no-such-user"} {
+		if _, err := user.Lookup(name); err != nil && name == "nobody" {
+			continue
+		}
+		if cur, _ := user.Current(); cur != nil && cur.Username == name {
+			continue
+		}
+		err := CheckReachable(filepath.Join(closed, "runner", "x"), name)
+		var ae *AccessError
+		if !errors.As(err, &ae) || ae.Path != closed || ae.Mode.Perm() != 0o700 || !strings.Contains(err.Error(), "cannot enter "+closed+" (mode drwx------") {
+			t.Errorf("%s: %v, want an AccessError naming %s", name, err, closed)
+		}
+	}
+	if err := os.Chmod(closed, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckReachable(filepath.Join(closed, "runner", "x"), "runnerctl-no-such-user"); err != nil {
+		t.Errorf("after o+x: %v", err)
+	}
+}
+
+// Temporary and home directories never hold a service's runnerctl; a
+// root-owned system directory does.
+func TestStableExecutable(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "runnerctl")
+	if err := os.WriteFile(exe, []byte("x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if StableExecutable(exe) {
+		t.Errorf("%s (a temporary directory) is taken as stable", exe)
+	}
+	sh, err := filepath.EvalSymlinks("/bin/sh")
+	if err != nil {
+		t.Skip("skipped: no /bin/sh")
+	}
+	if fi, err := os.Stat(sh); err != nil || !rootOnly(fi) {
+		t.Skipf("skipped: %s is not root-owned here", sh)
+	}
+	if !StableExecutable(sh) {
+		t.Errorf("%s is not taken as stable", sh)
+	}
+	for _, p := range []string{"/root/runnerctl", "/home/op/runnerctl", "/tmp/runnerctl", "/var/tmp/x/runnerctl"} {
+		if StableExecutable(p) {
+			t.Errorf("%s is taken as stable", p)
+		}
+	}
+}
