@@ -810,7 +810,7 @@ func runInstall(o opts) error {
 		fmt.Fprintf(o.env.stdout, ", service %s (%s)", res.Service, res.ServiceManager)
 	}
 	if res.Status != "" {
-		fmt.Fprintf(o.env.stdout, ", %s after %s", res.Status, res.OnlineAfter.Round(10*time.Millisecond))
+		fmt.Fprintf(o.env.stdout, ", %s %s after the install started", res.Status, res.OnlineAfter.Round(10*time.Millisecond))
 	}
 	_, err = fmt.Fprintln(o.env.stdout)
 	return err

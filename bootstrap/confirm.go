@@ -34,7 +34,9 @@ const logLines = 15
 // running out of --wait gives exit 8. Both errors carry the service's
 // state and its last log lines, so the cause is in cloud-init's output
 // log too, not only in the journal.
-func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, res *InstallResult, log *slog.Logger) error {
+//
+// res.OnlineAfter is counted from since, when install started.
+func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, res *InstallResult, since time.Time, log *slog.Logger) error {
 	if o.Wait <= 0 {
 		return nil
 	}
@@ -85,7 +87,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 				lastServer = r.Status
 			}
 			if r.Status == "online" {
-				res.Status, res.OnlineAfter = r.Status, time.Since(start)
+				res.Status, res.OnlineAfter = r.Status, time.Since(since)
 				log.Info("runner is online", "name", r.Name, "id", r.ID, "after", res.OnlineAfter.Round(time.Millisecond))
 				return nil
 			}

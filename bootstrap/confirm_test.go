@@ -61,7 +61,7 @@ func runConfirm(t *testing.T, svc *fakeServices, api *fakeRunnerAPI, wait time.D
 	t.Helper()
 	res := InstallResult{Name: "ci-1", ID: 7, Service: "svc.ci-1"}
 	o := InstallOptions{Dir: "/opt/r", Wait: wait, waitPolicy: fastPolicy()}
-	err := confirm(context.Background(), api, svc, o, &res, slog.New(slog.DiscardHandler))
+	err := confirm(context.Background(), api, svc, o, &res, time.Now(), slog.New(slog.DiscardHandler))
 	return res, err
 }
 

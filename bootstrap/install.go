@@ -68,6 +68,7 @@ type InstallResult struct {
 	// Runnerctl is the runnerctl the service runs.
 	Runnerctl   string        `json:"runnerctl,omitempty"`
 	Status      string        `json:"status,omitempty"`
+	// OnlineAfter counts from the start of the install.
 	OnlineAfter time.Duration `json:"online_after_ns,omitempty"`
 	// Unchanged is true when the runner was installed already and nothing
 	// needed doing; Repaired when it was, and its service was not as
@@ -120,6 +121,7 @@ func runAs(o InstallOptions) (user string, allowRoot bool, err error) {
 // steps 1-9). The same call on an installed runner changes nothing. A
 // failure rolls back what this call created, unless KeepOnFailure.
 func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch.Cache, f *fetch.Fetcher, o InstallOptions, red *secret.Redactor, log *slog.Logger) (res InstallResult, err error) {
+	started := time.Now()
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil || o.Dir == "" {
 		return res, failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %v", o.Dir, err))
@@ -156,7 +158,7 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 		user = "" // the service runs as root; config.sh with RUNNER_ALLOW_RUNASROOT
 	}
 	if st != nil && st.Runner != nil {
-		return installed(ctx, api, svc, o, st, res, user, display, log)
+		return installed(ctx, api, svc, o, st, res, user, display, started, log)
 	}
 
 	rb := &rollback{log: log}
@@ -277,7 +279,7 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	rb.push("forget "+dir+" in the host index", func() error { return indexRemove(o.IndexDir, dir) })
 
 	// Step 9: confirm.
-	if err := confirm(ctx, api, svc, o, &res, log); err != nil {
+	if err := confirm(ctx, api, svc, o, &res, started, log); err != nil {
 		return res, err
 	}
 	afterBinary(svc, o.IndexDir, dir, bin, log)
@@ -318,7 +320,7 @@ func afterBinary(svc ServiceManager, indexDir, dir string, bin binaryPlan, log *
 // the one runnerctl writes now: another runnerctl path, an older unit) and
 // started where needed; then the wait for online runs as for a first
 // install. Nothing new is registered.
-func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, st *State, res InstallResult, user, display string, log *slog.Logger) (InstallResult, error) {
+func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, st *State, res InstallResult, user, display string, started time.Time, log *slog.Logger) (InstallResult, error) {
 	r := st.Runner
 	if r.Name != o.Runner.Name || r.URL != o.Target.URL {
 		return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %s holds runner %q for %s: run `runnerctl uninstall --dir %s` first, or choose another --dir",
@@ -353,7 +355,7 @@ func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Inst
 	if err := recordInstall(o.IndexDir, IndexEntry{Dir: o.Dir, Name: r.Name, URL: r.URL, Service: res.Service, User: user}, bin); err != nil {
 		return res, err
 	}
-	if err := confirm(ctx, api, svc, o, &res, log); err != nil {
+	if err := confirm(ctx, api, svc, o, &res, started, log); err != nil {
 		return res, err
 	}
 	afterBinary(svc, o.IndexDir, o.Dir, bin, log)

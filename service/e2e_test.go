@@ -279,6 +279,9 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 	if !strings.Contains(out, "server: offline") || !strings.Contains(out, "its last log lines:") || !strings.Contains(out, "| ") || !strings.Contains(out, "Listening for Jobs") {
 		t.Errorf("the exit-8 error does not quote the server's view and the service's log:\n%s", lastLine(out))
 	}
+	if i := strings.Index(out, "runnerctl: error:"); i >= 0 {
+		t.Logf("never online, install says:\n%s", out[i:])
+	}
 	noTrace(t, h, f, late, "late-1", unitFiles(service.Name("acme-app", "late-1", "linux")))
 
 	// A --dir the runner user cannot reach: exit 2 naming the directory
