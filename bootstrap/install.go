@@ -66,8 +66,8 @@ type InstallResult struct {
 	ServiceManager string `json:"service_manager,omitempty"`
 	User           string `json:"user,omitempty"`
 	// Runnerctl is the runnerctl the service runs.
-	Runnerctl   string        `json:"runnerctl,omitempty"`
-	Status      string        `json:"status,omitempty"`
+	Runnerctl string `json:"runnerctl,omitempty"`
+	Status    string `json:"status,omitempty"`
 	// OnlineAfter counts from the start of the install.
 	OnlineAfter time.Duration `json:"online_after_ns,omitempty"`
 	// Unchanged is true when the runner was installed already and nothing
