@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -132,14 +133,18 @@ func registrations(srv *githubtest.Server) int {
 // unitFiles lists the service-manager files of a service name.
 // binDir is install's --bin-dir ("": the default, /usr/local/bin) and
 // stable the runnerctl path the service must run.
-func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable string, unitFiles func(name string) []string) {
+// Runner names end in tag and the runner user is user: unique per run
+// on a shared host, so that nothing an earlier or parallel run left
+// matters.
+func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag, user string, unitFiles func(name string) []string) {
 	url := f.srv.URL + "/acme/app"
-	common := []string{"--url", url, "--index-dir", index, "--cache-dir", dir + ".cache"}
+	common := []string{"--url", url, "--index-dir", index, "--cache-dir", dir + ".cache", "--user", user}
 	if binDir != "" {
 		common = append(common, "--bin-dir", binDir)
 	}
-	install := append([]string{"install", "--name", "ci-1", "--labels", "gpu,big", "--dir", dir, "--wait", "30s"}, common...)
-	svcName := service.Name("acme-app", "ci-1", "linux")
+	ci, bad1, late1, closed1 := "ci-"+tag, "bad-"+tag, "late-"+tag, "closed-"+tag
+	install := append([]string{"install", "--name", ci, "--labels", "gpu,big", "--dir", dir, "--wait", "30s"}, common...)
+	svcName := service.Name("acme-app", ci, "linux")
 	priv := h.operatorCopy()
 	t.Cleanup(func() {
 		// Whatever happened, leave no service, directory, user or index behind.
@@ -173,7 +178,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 	if _, code := h.sh("rm -r " + filepath.Dir(priv)); code != 0 {
 		t.Fatal("cannot remove the operator's copy")
 	}
-	f.waitStatus(t, "ci-1", "online", time.Second)
+	f.waitStatus(t, ci, "online", time.Second)
 	rs := f.srv.Runners("repos/acme/app")
 	if len(rs) != 1 || strings.Join(rs[0].Labels, ",") != "gpu,big" {
 		t.Fatalf("server: %+v", rs)
@@ -204,7 +209,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 
 	// The same command again registers nothing.
 	before := registrations(f.srv)
-	if out, code := h.runnerctl(install...); code != 0 || !strings.Contains(out, "\nalready installed runner ci-1 (id 1)") {
+	if out, code := h.runnerctl(install...); code != 0 || !strings.Contains(out, "\nalready installed runner "+ci+" (id 1)") {
 		t.Fatalf("second install: exit %d\n%s", code, out)
 	}
 	if after := registrations(f.srv); after != before || len(f.srv.Runners("repos/acme/app")) != 1 {
@@ -216,8 +221,8 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 	if out, _ := h.sh(kill); !strings.Contains(out, "killed") {
 		t.Fatalf("no listener to kill: %q", out)
 	}
-	f.waitStatus(t, "ci-1", "offline", 10*time.Second)
-	back := f.waitStatus(t, "ci-1", "online", 30*time.Second)
+	f.waitStatus(t, ci, "offline", 10*time.Second)
+	back := f.waitStatus(t, ci, "online", 30*time.Second)
 	t.Logf("listener killed: online again %s after it showed offline", back.Round(time.Millisecond))
 
 	// status sees the service running, its supervisor listening, and the server's view.
@@ -229,7 +234,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 	if out, code := h.restart(svcName); code != 0 {
 		t.Fatalf("restart: %d %s", code, out)
 	}
-	f.waitStatus(t, "ci-1", "online", 30*time.Second)
+	f.waitStatus(t, ci, "online", 30*time.Second)
 	waitLocal(t, h, dir, "supervisor: listening since", 30*time.Second)
 
 	// Break the service as real hosts do: a runnerctl the service user
@@ -246,7 +251,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 		t.Errorf("a broken service is reported running:\n%s", broken)
 	}
 	out, code = h.runnerctl(install...)
-	if code != 0 || !strings.Contains(out, "repaired runner ci-1") {
+	if code != 0 || !strings.Contains(out, "repaired runner "+ci) {
 		t.Fatalf("install on a broken service: exit %d, want 0 and \"repaired\"\n%s", code, out)
 	}
 	t.Logf("install repaired the service: %s", lastLine(out))
@@ -259,18 +264,18 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 	waitLocal(t, h, dir, "supervisor: listening since", 30*time.Second)
 
 	// A name the server refuses: exit 6, nothing left.
-	f.srv.RefuseName("bad-1", "reserved")
+	f.srv.RefuseName(bad1, "reserved")
 	bad := dir + "-bad"
-	out, code = h.runnerctl(append([]string{"install", "--name", "bad-1", "--dir", bad, "--wait", "30s"}, common...)...)
+	out, code = h.runnerctl(append([]string{"install", "--name", bad1, "--dir", bad, "--wait", "30s"}, common...)...)
 	if code != 6 {
 		t.Fatalf("refused name: exit %d, want 6\n%s", code, out)
 	}
-	noTrace(t, h, f, bad, "bad-1", unitFiles(service.Name("acme-app", "bad-1", "linux")))
+	noTrace(t, h, f, bad, bad1, unitFiles(service.Name("acme-app", bad1, "linux")))
 
 	// A runner that never comes online: exit 8, rolled back.
-	f.srv.HoldOffline("late-1")
+	f.srv.HoldOffline(late1)
 	late := dir + "-late"
-	out, code = h.runnerctl(append([]string{"install", "--name", "late-1", "--dir", late, "--wait", "2s"}, common...)...)
+	out, code = h.runnerctl(append([]string{"install", "--name", late1, "--dir", late, "--wait", "2s"}, common...)...)
 	if code != 8 {
 		t.Fatalf("never online: exit %d, want 8\n%s", code, out)
 	}
@@ -282,14 +287,14 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 	if i := strings.Index(out, "runnerctl: error:"); i >= 0 {
 		t.Logf("never online, install says:\n%s", out[i:])
 	}
-	noTrace(t, h, f, late, "late-1", unitFiles(service.Name("acme-app", "late-1", "linux")))
+	noTrace(t, h, f, late, late1, unitFiles(service.Name("acme-app", late1, "linux")))
 
 	// A --dir the runner user cannot reach: exit 2 naming the directory
 	// and its mode, before anything is registered.
 	f.srv.ResetRequests()
 	closed := dir + "-closed"
 	h.sh("mkdir -m 0700 " + closed)
-	out, code = h.runnerctl(append([]string{"install", "--name", "closed-1", "--dir", closed + "/runner", "--wait", "2s"}, common...)...)
+	out, code = h.runnerctl(append([]string{"install", "--name", closed1, "--dir", closed + "/runner", "--wait", "2s"}, common...)...)
 	if code != 2 || !strings.Contains(out, closed+" has mode drwx------") {
 		t.Errorf("unreachable --dir: exit %d, want 2 naming %s and its mode\n%s", code, closed, out)
 	}
@@ -302,8 +307,8 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable strin
 	if out, code := h.runnerctl("uninstall", "--dir", dir, "--index-dir", index); code != 0 {
 		t.Fatalf("uninstall: exit %d\n%s", code, out)
 	}
-	noTrace(t, h, f, dir, "ci-1", append(unitFiles(svcName), stable, "/run/runnerctl/"+svcName))
-	if _, code := h.sh("id runner"); code == 0 {
+	noTrace(t, h, f, dir, ci, append(unitFiles(svcName), stable, "/run/runnerctl/"+svcName))
+	if _, code := h.sh("id " + user); code == 0 {
 		t.Error("the runner user install created is still there")
 	}
 }
@@ -410,17 +415,19 @@ func TestSysVLifecycle(t *testing.T) {
 	}
 	// --bin-dir keeps the stable runnerctl copy in the test's directory
 	// (the default, /usr/local/bin, is the host's own).
-	lifecycle(t, f, localHost{bin: f.bin, base: base}, filepath.Join(base, "runner"), filepath.Join(base, "index"), filepath.Join(base, "bin"), filepath.Join(base, "bin", "runnerctl"), func(name string) []string {
-		files := []string{"/etc/init.d/" + name}
-		for _, rc := range "0123456" {
-			prefix := "S50"
-			if rc == '0' || rc == '1' || rc == '6' {
-				prefix = "K02"
+	tag := strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	lifecycle(t, f, localHost{bin: f.bin, base: base}, filepath.Join(base, "runner"), filepath.Join(base, "index"), filepath.Join(base, "bin"), filepath.Join(base, "bin", "runnerctl"),
+		tag, "rctl"+tag, func(name string) []string {
+			files := []string{"/etc/init.d/" + name}
+			for _, rc := range "0123456" {
+				prefix := "S50"
+				if rc == '0' || rc == '1' || rc == '6' {
+					prefix = "K02"
+				}
+				files = append(files, fmt.Sprintf("/etc/rc%c.d/%s%s", rc, prefix, name))
 			}
-			files = append(files, fmt.Sprintf("/etc/rc%c.d/%s%s", rc, prefix, name))
-		}
-		return files
-	})
+			return files
+		})
 }
 
 // TestSystemdLifecycle boots systemd in a container and runs the
@@ -452,7 +459,7 @@ func TestSystemdLifecycle(t *testing.T) {
 	if out, _ := c.runnerctl("version"); !strings.Contains(out, "runnerctl") {
 		t.Fatalf("runnerctl in the container: %q", out)
 	}
-	lifecycle(t, f, c, "/opt/actions-runner", "/var/lib/runnerctl", "", "/usr/local/bin/runnerctl", func(name string) []string {
+	lifecycle(t, f, c, "/opt/actions-runner", "/var/lib/runnerctl", "", "/usr/local/bin/runnerctl", "1", "runner", func(name string) []string {
 		return []string{"/etc/systemd/system/" + name + ".service"}
 	})
 	if out, _ := c.sh("ls /etc/systemd/system/multi-user.target.wants/ | grep actions.runner || true"); strings.TrimSpace(out) != "" {
