@@ -395,6 +395,29 @@ func lastLine(s string) string {
 // TestSysVLifecycle runs the lifecycle with this machine's own service
 // manager when it is SysV (kardianos: unix-systemv), as root.
 func TestSysVLifecycle(t *testing.T) {
+	f, base := sysvHost(t)
+	// --bin-dir keeps the stable runnerctl copy in the test's directory
+	// (the default, /usr/local/bin, is the host's own).
+	tag := strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	lifecycle(t, f, localHost{bin: f.bin, base: base}, filepath.Join(base, "runner"), filepath.Join(base, "index"), filepath.Join(base, "bin"), filepath.Join(base, "bin", "runnerctl"),
+		tag, "rctl"+tag, func(name string) []string {
+			files := []string{"/etc/init.d/" + name}
+			for _, rc := range "0123456" {
+				prefix := "S50"
+				if rc == '0' || rc == '1' || rc == '6' {
+					prefix = "K02"
+				}
+				files = append(files, fmt.Sprintf("/etc/rc%c.d/%s%s", rc, prefix, name))
+			}
+			return files
+		})
+}
+
+// sysvHost skips unless this host's service manager is SysV and we are
+// root; it returns the fixture and a directory (0755, removed at the end)
+// for the test's runners.
+func sysvHost(t *testing.T) (fixture, string) {
+	t.Helper()
 	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
 		t.Skip("skipped: needs root on Linux to install a real SysV service")
 	}
@@ -413,21 +436,66 @@ func TestSysVLifecycle(t *testing.T) {
 	if err := os.Chmod(base, 0o755); err != nil { // the runner user walks into it
 		t.Fatal(err)
 	}
-	// --bin-dir keeps the stable runnerctl copy in the test's directory
-	// (the default, /usr/local/bin, is the host's own).
+	return f, base
+}
+
+// supervisorExe is the executable of the supervisor of service name, as
+// the kernel sees it ("... (deleted)" once the file was replaced).
+func supervisorExe(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("/var/run/" + name + ".pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Readlink("/proc/" + strings.TrimSpace(string(b)) + "/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+// Two runners on one host run one runnerctl copy. Another runnerctl
+// (here: the same program with other bytes) running install replaces the
+// copy, and the first runner's service is restarted on it: no service
+// keeps running a deleted file.
+func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
+	f, base := sysvHost(t)
 	tag := strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
-	lifecycle(t, f, localHost{bin: f.bin, base: base}, filepath.Join(base, "runner"), filepath.Join(base, "index"), filepath.Join(base, "bin"), filepath.Join(base, "bin", "runnerctl"),
-		tag, "rctl"+tag, func(name string) []string {
-			files := []string{"/etc/init.d/" + name}
-			for _, rc := range "0123456" {
-				prefix := "S50"
-				if rc == '0' || rc == '1' || rc == '6' {
-					prefix = "K02"
-				}
-				files = append(files, fmt.Sprintf("/etc/rc%c.d/%s%s", rc, prefix, name))
-			}
-			return files
-		})
+	user, index, binDir := "rctl"+tag, filepath.Join(base, "index"), filepath.Join(base, "bin")
+	h := localHost{bin: f.bin, base: base}
+	t.Cleanup(func() {
+		if out, code := h.runnerctl("uninstall", "--all", "--index-dir", index); code != 0 {
+			t.Logf("cleanup uninstall: %d %s", code, out)
+		}
+	})
+	v2 := filepath.Join(base, "runnerctl-v2")
+	if out, code := h.sh(fmt.Sprintf("cp %s %s && echo v2 >> %s", f.bin, v2, v2)); code != 0 {
+		t.Fatal(out)
+	}
+	install := func(bin, name string) {
+		t.Helper()
+		out, code := runCmd(exec.Command(bin, "install", "--url", f.srv.URL+"/acme/app", "--name", name, "--dir", filepath.Join(base, name),
+			"--user", user, "--index-dir", index, "--bin-dir", binDir, "--cache-dir", filepath.Join(base, "cache"), "--wait", "30s"))
+		if code != 0 {
+			t.Fatalf("install %s with %s: exit %d\n%s", name, bin, code, out)
+		}
+	}
+	first, second := "a-"+tag, "b-"+tag
+	install(f.bin, first)
+	svc1 := service.Name("acme-app", first, "linux")
+	stable := filepath.Join(binDir, "runnerctl")
+	if exe := supervisorExe(t, svc1); exe != stable {
+		t.Fatalf("%s runs %s, want %s", svc1, exe, stable)
+	}
+	install(v2, second)
+	if b, _ := os.ReadFile(stable); !strings.HasSuffix(string(b), "v2\n") {
+		t.Fatalf("%s was not replaced by the new runnerctl", stable)
+	}
+	if exe := supervisorExe(t, svc1); exe != stable {
+		t.Errorf("after the new runnerctl: %s runs %q, want %s (restarted on the new copy)", svc1, exe, stable)
+	}
+	f.waitStatus(t, first, "online", 30*time.Second)
+	f.waitStatus(t, second, "online", 30*time.Second)
 }
 
 // TestSystemdLifecycle boots systemd in a container and runs the
