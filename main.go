@@ -345,9 +345,10 @@ type opts struct {
 }
 
 // command finishes a leaf command: its flags, the config file applied to
-// them (but for the flags named in fromFlagsOnly: those select what a
-// command acts on, and a host's config file must not choose that), and the
-// logger and output format parsed before the action runs.
+// them, and the logger and output format parsed before the action runs.
+// The keys in fromFlagsOnly are, for this command, taken from flags only
+// (runners get|delete: `name` picks what they act on, and the host's
+// config file names its own runner).
 func command(env *cmdEnv, c *cli.Command, flags []cli.Flag, action func(o opts) error, fromFlagsOnly ...string) *cli.Command {
 	c.Flags = flags
 	c.Before = func(cc *cli.Context) error { return applyConfigFile(env, cc, c.Flags, fromFlagsOnly) }
@@ -357,7 +358,7 @@ func command(env *cmdEnv, c *cli.Command, flags []cli.Flag, action func(o opts) 
 			return err
 		}
 		if env.configSkipped != "" {
-			log.Debug("the default config file is not readable by this user: not used", "file", env.configSkipped)
+			log.Warn("the default config file is not readable by this user: not used (run as root, or give --config)", "file", env.configSkipped)
 		}
 		f, err := bootstrap.ParseFormat(cc.String("output"))
 		if err != nil {
@@ -368,18 +369,31 @@ func command(env *cmdEnv, c *cli.Command, flags []cli.Flag, action func(o opts) 
 	return c
 }
 
+// flagOnlyKeys may not be set in a config file: they are about one
+// invocation (`all`: `all: true` in a host's file would make every
+// uninstall remove every runner; `dry-run`) or internal (`service`, set by
+// install in the service definition).
+var flagOnlyKeys = map[string]bool{"all": true, "dry-run": true, "service": true, "config": true}
+
 // applyConfigFile fills flags not set on the command line or in the
 // environment from the YAML file (--config, else the default file when it
 // exists). One file serves every command: a key that is a flag of another
 // runnerctl command is left alone here (install's `labels` does not break
-// `run`, the service), but a key that is no flag of any command is an
-// error naming the key and the file: a typo in a fleet's config must not
-// be ignored silently. A list flag takes a YAML list or a comma-separated
-// string. The default file unreadable by us (it is root's, 0600, and the
-// systemd service runs `runnerctl run` as the runner user) is skipped.
+// `status`), but a key that is no flag of any command, or one of
+// flagOnlyKeys, is an error naming the key and the file: a typo in a
+// fleet's config must not be ignored silently. A value is taken as
+// written (`0755` stays 0755); a list flag takes a YAML list or a
+// comma-separated string. `run`, the service's entry point, reads a
+// config file only when given --config: everything it needs is on its
+// command line, and no edit of the file can stop the service. The default
+// file unreadable by us (root's 0600 file, a non-root user) is skipped
+// with a warning.
 func applyConfigFile(env *cmdEnv, c *cli.Context, flags []cli.Flag, fromFlagsOnly []string) error {
 	path, explicit := c.String("config"), true
 	if path == "" {
+		if c.Command.Name == "run" {
+			return nil
+		}
 		path, explicit = platform.DefaultConfigFile(), false
 	}
 	raw, err := os.ReadFile(path)
@@ -392,7 +406,7 @@ func applyConfigFile(env *cmdEnv, c *cli.Context, flags []cli.Flag, fromFlagsOnl
 	if err != nil {
 		return failure.Wrap(failure.Usage, fmt.Errorf("read --config: %w", err))
 	}
-	var keys map[string]any
+	var keys map[string]yaml.Node
 	if err := yaml.Unmarshal(raw, &keys); err != nil {
 		return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: %w", path, err))
 	}
@@ -400,19 +414,31 @@ func applyConfigFile(env *cmdEnv, c *cli.Context, flags []cli.Flag, fromFlagsOnl
 	for _, f := range flags {
 		own[f.Names()[0]] = f
 	}
+	all := allFlagNames(c.App.Commands)
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if flagOnlyKeys[k] {
+			return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q cannot be set in a config file, only as the flag --%s", path, k, k))
+		}
 		f, ok := own[k]
 		if !ok || slices.Contains(fromFlagsOnly, k) {
-			if !allFlagNames(c.App.Commands)[k] {
+			if !all[k] {
 				return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q is not a runnerctl flag (the keys are the long flag names, as in `runnerctl install --help`)", path, k))
 			}
-			continue // another command's setting
-		}
-		if c.IsSet(k) || keys[k] == nil {
+			// Another command's setting. The file is install's first:
+			// one of its keys is always fine; another key one letter from
+			// one of ours is taken as a typo (`label`, runners list's
+			// filter, in install's file meant for `labels`).
+			if near := nearFlag(k, own); near != "" && !slices.Contains(fromFlagsOnly, k) && !isInstallFlag(c.App, k) {
+				return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q is not a flag of %q (did you mean %q?)", path, k, c.Command.FullName(), near))
+			}
 			continue
 		}
+		if c.IsSet(k) {
+			continue
+		}
+		node := keys[k]
 		_, isList := f.(*cli.StringSliceFlag)
-		vals, err := configValues(keys[k], isList)
+		vals, err := configValues(&node, isList)
 		if err != nil {
 			return failure.Wrap(failure.Usage, fmt.Errorf("read --config %s: key %q: %w", path, k, err))
 		}
@@ -425,29 +451,67 @@ func applyConfigFile(env *cmdEnv, c *cli.Context, flags []cli.Flag, fromFlagsOnl
 	return nil
 }
 
-// configValues turns a YAML value into flag values: a scalar is one value,
-// a list (for list flags only) one value per item.
-func configValues(v any, isList bool) ([]string, error) {
-	switch v := v.(type) {
-	case []any:
+// configValues turns a YAML value into flag values, as written: a scalar
+// is one value, a list (for list flags only) one value per item. An empty
+// value (`name:`) is an error rather than a silent default.
+func configValues(n *yaml.Node, isList bool) ([]string, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return nil, errors.New("no value given (remove the key for the default)")
+		}
+		return []string{n.Value}, nil
+	case yaml.SequenceNode:
 		if !isList {
 			return nil, errors.New("a list is given, but this flag takes one value")
 		}
 		var out []string
-		for _, item := range v {
-			s, err := configValues(item, false)
-			if err != nil {
-				return nil, err
+		for _, item := range n.Content {
+			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
+				return nil, fmt.Errorf("line %d: a list item must be a plain value", item.Line)
 			}
-			out = append(out, s...)
+			out = append(out, item.Value)
 		}
 		return out, nil
-	case map[string]any:
-		return nil, errors.New("a mapping is given, but flags take a value or a list")
-	case string:
-		return []string{v}, nil
+	case yaml.AliasNode:
+		return configValues(n.Alias, isList)
 	}
-	return []string{fmt.Sprint(v)}, nil
+	return nil, errors.New("a mapping is given, but flags take a value or a list")
+}
+
+func isInstallFlag(app *cli.App, name string) bool {
+	if c := app.Command("install"); c != nil {
+		return slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return f.Names()[0] == name })
+	}
+	return false
+}
+
+// nearFlag returns the flag of own whose name is one edit (an insertion,
+// a deletion or a change of one letter) from key, or "".
+func nearFlag(key string, own map[string]cli.Flag) string {
+	for name := range own {
+		if oneEdit(key, name) {
+			return name
+		}
+	}
+	return ""
+}
+
+func oneEdit(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 || a == b {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		return a[i+1:] == b[i+1:]
+	}
+	return a[i:] == b[i+1:]
 }
 
 // allFlagNames is the long name of every flag of every command.
@@ -745,15 +809,20 @@ func (s osServices) Install(spec bootstrap.ServiceSpec) (bool, error) {
 func (s osServices) Status(name string) (bootstrap.ServiceStatus, error) {
 	st, err := s.Manager.Status(name)
 	out := bootstrap.ServiceStatus{State: string(st.State), Detail: st.Detail, Supervised: st.Current, Listening: st.Listening}
-	if st.Supervisor != nil && (st.Current || st.State != service.Running) {
+	switch {
+	case st.Supervisor != nil && st.Current:
 		out.Supervisor = st.Supervisor.String()
-	} else if st.State == service.Running {
+	case st.Supervisor != nil:
+		out.Supervisor = "last run: " + st.Supervisor.String()
+	case st.State == service.Running:
 		out.Supervisor = "no status from the running supervisor yet"
 	}
 	return out, err
 }
 
-func (s osServices) Logs(name string, n int) []string { return service.Logs(name, n) }
+func (s osServices) Logs(name string, since time.Time, n int) []string {
+	return service.Logs(name, since, n)
+}
 
 func runInstall(o opts) error {
 	po := packageOptions(o)

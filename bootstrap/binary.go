@@ -27,54 +27,73 @@ type binaryPlan struct {
 	Prev *BinaryRecord
 }
 
-// placeBinary decides which runnerctl the services run and puts it there.
-// design.md step 8: never wherever the operator happened to start it
-// (/tmp is emptied at boot, /root is closed to the service user). exe runs
-// in place when it is in a stable, root-owned place
-// (platform.StableExecutable) and binDir is not given; otherwise it is
-// copied to binDir (default platform.DefaultBinDir()), replacing an older
-// copy atomically. user, when set, must be able to run the result.
-// The host index in indexDir says where the services ran it before.
-func placeBinary(exe, binDir, user, indexDir string, log *slog.Logger) (binaryPlan, error) {
+// planBinary decides which runnerctl the services run (design.md step 8:
+// never wherever the operator happened to start it: /tmp is emptied at
+// boot, /root is closed to the service user) and checks, before anything
+// is registered, that it can be there: exe runs in place when it is in a
+// stable, root-owned place (platform.StableExecutable) and binDir is not
+// given; otherwise it is copied to binDir (default
+// platform.DefaultBinDir()), which must be a directory only root can
+// change (root runs the service's runnerctl: SysV, Windows) and that the
+// service user can reach. The host index in indexDir says where the
+// services ran it before. placeBinary then puts it there.
+func planBinary(exe, binDir, user, indexDir string, log *slog.Logger) (binaryPlan, error) {
 	ix, err := readIndex(indexDir)
 	if err != nil {
 		return binaryPlan{}, err
 	}
 	prev := ix.Runnerctl
-	target := exe
+	target, flag := exe, "--bin-dir"
 	if binDir != "" || !platform.StableExecutable(exe) {
 		if binDir == "" {
-			binDir = platform.DefaultBinDir()
+			binDir, flag = platform.DefaultBinDir(), "the default --bin-dir"
 		}
 		abs, err := filepath.Abs(filepath.Join(binDir, platform.ExecutableName()))
 		if err != nil {
 			return binaryPlan{}, failure.Wrap(failure.Usage, fmt.Errorf("--bin-dir %q: %w", binDir, err))
 		}
 		target = abs
+		if err := platform.CheckRootOnly(filepath.Dir(target)); err != nil {
+			return binaryPlan{}, failure.Wrap(failure.Usage, fmt.Errorf("install: %s %s: %w: the service runs the runnerctl there (as root on SysV and Windows); give --bin-dir a directory only root can change", flag, binDir, err))
+		}
+		if platform.Temporary(target) {
+			log.Warn("--bin-dir is a temporary directory: the service will not find runnerctl after a reboot", "bin_dir", binDir)
+		}
 	}
-	plan := binaryPlan{Path: target, Placed: prev != nil && prev.Placed && prev.Path == target, Prev: prev}
-	if target != exe {
-		same, existed, err := sameFile(exe, target)
+	if user != "" {
+		if err := platform.CheckReachable(target, user); err != nil {
+			return binaryPlan{}, failure.Wrap(failure.Usage, fmt.Errorf("install: the service user cannot reach runnerctl at %s: %w: give --bin-dir a directory it can reach", target, err))
+		}
+	}
+	return binaryPlan{Path: target, Placed: prev != nil && prev.Placed && prev.Path == target, Prev: prev}, nil
+}
+
+// placeBinary puts the runnerctl at exe where plan says, replacing an
+// older copy atomically (a running service keeps the old file until it
+// restarts), and checks that user can run it.
+func placeBinary(plan *binaryPlan, exe, user string, log *slog.Logger) error {
+	if plan.Path != exe {
+		same, existed, err := sameFile(exe, plan.Path)
 		if err != nil {
-			return plan, fmt.Errorf("install: compare %s with %s: %w", exe, target, err)
+			return fmt.Errorf("install: compare %s with %s: %w", exe, plan.Path, err)
 		}
 		if !same {
-			if err := copyBinary(exe, target); err != nil {
-				return plan, fmt.Errorf("install: place runnerctl at %s for the service (or give --bin-dir DIR): %w", target, err)
+			if err := copyBinary(exe, plan.Path); err != nil {
+				return fmt.Errorf("install: place runnerctl at %s for the service (or give --bin-dir DIR): %w", plan.Path, err)
 			}
 			plan.Created, plan.Replaced = !existed, existed
-			log.Info("runnerctl placed for the service", "path", target, "from", exe, "replaced", existed)
+			log.Info("runnerctl placed for the service", "path", plan.Path, "from", exe, "replaced", existed)
 		}
 		// A file that was there and is not on record was put there by the
 		// operator: it stays theirs (uninstall leaves it).
 		plan.Placed = plan.Placed || !existed
 	}
 	if user != "" {
-		if err := platform.CheckExecutable(target, user); err != nil {
-			return plan, failure.Wrap(failure.Usage, fmt.Errorf("install: the service user cannot run runnerctl: %w: give --bin-dir a directory it can reach", err))
+		if err := platform.CheckExecutable(plan.Path, user); err != nil {
+			return failure.Wrap(failure.Usage, fmt.Errorf("install: the service user cannot run runnerctl: %w: give --bin-dir a directory it can reach", err))
 		}
 	}
-	return plan, nil
+	return nil
 }
 
 // sameFile reports whether b exists with a's content, as copyBinary

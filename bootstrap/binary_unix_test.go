@@ -3,11 +3,31 @@
 package bootstrap
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
 )
+
+// place plans and places exe as install does.
+func place(exe, binDir, index string) (binaryPlan, error) {
+	log := slog.New(slog.DiscardHandler)
+	p, err := planBinary(exe, binDir, "", index, log)
+	if err == nil {
+		err = placeBinary(&p, exe, "", log)
+	}
+	return p, err
+}
+
+func needRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: needs root (the directory of the service's runnerctl must be root's)")
+	}
+}
 
 func writeExe(t *testing.T, path, content string) {
 	t.Helper()
@@ -22,13 +42,13 @@ func writeExe(t *testing.T, path, content string) {
 // (a running service keeps the old file until it restarts), and repaired
 // when someone made it unrunnable.
 func TestPlaceBinary(t *testing.T) {
+	needRoot(t)
 	tmp := t.TempDir()
 	index, binDir := filepath.Join(tmp, "index"), filepath.Join(tmp, "bin")
 	exe := filepath.Join(tmp, "runnerctl-v1")
 	writeExe(t, exe, "v1")
-	log := slog.New(slog.DiscardHandler)
 
-	p, err := placeBinary(exe, binDir, "", index, log)
+	p, err := place(exe, binDir, index)
 	target := filepath.Join(binDir, "runnerctl")
 	if err != nil || p.Path != target || !p.Created || p.Replaced || !p.Placed {
 		t.Fatalf("first install: %+v, %v", p, err)
@@ -41,7 +61,7 @@ func TestPlaceBinary(t *testing.T) {
 	}
 
 	// The same runnerctl again: nothing to do, still ours.
-	if p, err = placeBinary(exe, binDir, "", index, log); err != nil || p.Created || p.Replaced || !p.Placed {
+	if p, err = place(exe, binDir, index); err != nil || p.Created || p.Replaced || !p.Placed {
 		t.Fatalf("same runnerctl: %+v, %v", p, err)
 	}
 
@@ -54,7 +74,7 @@ func TestPlaceBinary(t *testing.T) {
 	defer old.Close()
 	exe2 := filepath.Join(tmp, "runnerctl-v2")
 	writeExe(t, exe2, "v2")
-	if p, err = placeBinary(exe2, binDir, "", index, log); err != nil || !p.Replaced || !p.Placed {
+	if p, err = place(exe2, binDir, index); err != nil || !p.Replaced || !p.Placed {
 		t.Fatalf("new runnerctl: %+v, %v", p, err)
 	}
 	if b, _ := os.ReadFile(target); string(b) != "v2" {
@@ -72,7 +92,7 @@ func TestPlaceBinary(t *testing.T) {
 	if err := os.Chmod(target, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if p, err = placeBinary(exe2, binDir, "", index, log); err != nil || !p.Replaced {
+	if p, err = place(exe2, binDir, index); err != nil || !p.Replaced {
 		t.Fatalf("unrunnable copy: %+v, %v", p, err)
 	}
 	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o755 {
@@ -83,6 +103,7 @@ func TestPlaceBinary(t *testing.T) {
 // A runnerctl the operator put in the bin directory (not on record) is
 // used but stays theirs: uninstall does not remove it.
 func TestPlaceBinaryOperatorsCopy(t *testing.T) {
+	needRoot(t)
 	tmp := t.TempDir()
 	index, binDir := filepath.Join(tmp, "index"), filepath.Join(tmp, "bin")
 	if err := os.Mkdir(binDir, 0o755); err != nil {
@@ -91,7 +112,7 @@ func TestPlaceBinaryOperatorsCopy(t *testing.T) {
 	exe := filepath.Join(tmp, "runnerctl")
 	writeExe(t, exe, "v1")
 	writeExe(t, filepath.Join(binDir, "runnerctl"), "v1")
-	p, err := placeBinary(exe, binDir, "", index, slog.New(slog.DiscardHandler))
+	p, err := place(exe, binDir, index)
 	if err != nil || p.Placed || p.Created || p.Replaced {
 		t.Fatalf("%+v, %v", p, err)
 	}
@@ -106,5 +127,30 @@ func TestPlaceBinaryOperatorsCopy(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(binDir, "runnerctl")); err != nil {
 		t.Fatalf("the operator's runnerctl was removed: %v", err)
+	}
+}
+
+// A --bin-dir another user can change is refused before anything is
+// written: the service runs what is there (as root with SysV).
+func TestPlanBinaryRefusesAWritableBinDir(t *testing.T) {
+	needRoot(t)
+	tmp := t.TempDir()
+	exe := filepath.Join(tmp, "runnerctl")
+	writeExe(t, exe, "v1")
+	for _, mode := range []os.FileMode{0o777, 0o775} {
+		bin := filepath.Join(tmp, fmt.Sprintf("bin%o", mode))
+		if err := os.Mkdir(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(bin, mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := place(exe, filepath.Join(bin, "sub"), filepath.Join(tmp, "index"))
+		if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), bin+" (mode") {
+			t.Errorf("bin dir mode %o: err = %v, want a usage error naming %s", mode, err, bin)
+		}
+		if _, err := os.Stat(filepath.Join(bin, "sub")); err == nil {
+			t.Errorf("bin dir mode %o: something was written", mode)
+		}
 	}
 }

@@ -68,7 +68,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 			switch st.State {
 			case ServiceFailed, ServiceStopped, ServiceNotInstalled:
 				return failure.Wrap(failure.Service, fmt.Errorf("runner %q (id %d) cannot come online: service %s is %s%s",
-					res.Name, res.ID, res.Service, st.State, serviceReport(svc, res.Service, st)))
+					res.Name, res.ID, res.Service, st.State, serviceReport(svc, res.Service, st, since)))
 			}
 			if st.Listening && askAt.IsZero() {
 				askAt = now
@@ -78,7 +78,15 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 			askAt = now
 		}
 		if !askAt.IsZero() && !now.Before(askAt) {
-			r, err := api.GetRunner(ctx, res.ID)
+			// --wait bounds the request too (its retries and rate-limit
+			// waits), not only the loop.
+			rctx, cancel := context.WithDeadline(ctx, deadline)
+			r, err := api.GetRunner(rctx, res.ID)
+			cancel()
+			if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+				return failure.Wrap(failure.Timeout, fmt.Errorf("runner %q (id %d): the server did not answer within --wait %s (%v): service %s is %s%s",
+					res.Name, res.ID, o.Wait, err, res.Service, st.State, serviceReport(svc, res.Service, st, since)))
+			}
 			if err != nil {
 				return err
 			}
@@ -100,7 +108,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 				server = "not asked: the listener never said it listens"
 			}
 			return failure.Wrap(failure.Timeout, fmt.Errorf("runner %q (id %d) is not online after --wait %s (server: %s): service %s is %s%s",
-				res.Name, res.ID, o.Wait, server, res.Service, st.State, serviceReport(svc, res.Service, st)))
+				res.Name, res.ID, o.Wait, server, res.Service, st.State, serviceReport(svc, res.Service, st, since)))
 		}
 		select {
 		case <-ctx.Done():
@@ -113,7 +121,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 // serviceReport is what an operator needs to see when a service does not
 // bring its runner online: the manager's and the supervisor's words and
 // the service's last log lines.
-func serviceReport(svc ServiceManager, name string, st ServiceStatus) string {
+func serviceReport(svc ServiceManager, name string, st ServiceStatus, since time.Time) string {
 	var b strings.Builder
 	if st.Detail != "" {
 		fmt.Fprintf(&b, " (%s)", st.Detail)
@@ -121,7 +129,7 @@ func serviceReport(svc ServiceManager, name string, st ServiceStatus) string {
 	if st.Supervisor != "" {
 		fmt.Fprintf(&b, "; supervisor: %s", st.Supervisor)
 	}
-	if lines := svc.Logs(name, logLines); len(lines) > 0 {
+	if lines := svc.Logs(name, since, logLines); len(lines) > 0 {
 		fmt.Fprintf(&b, "; its last log lines:\n    | %s", strings.Join(lines, "\n    | "))
 	} else {
 		b.WriteString("; see its log (journalctl -u " + name + ", /var/log/" + name + ".err)")

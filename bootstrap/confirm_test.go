@@ -28,7 +28,7 @@ func (f *fakeServices) Start(string) error                     { return nil }
 func (f *fakeServices) Restart(string) error                   { return nil }
 func (f *fakeServices) Stop(string) error                      { return nil }
 func (f *fakeServices) Uninstall(string) error                 { return nil }
-func (f *fakeServices) Logs(string, int) []string              { return f.logs }
+func (f *fakeServices) Logs(string, time.Time, int) []string   { return f.logs }
 func (f *fakeServices) Status(string) (ServiceStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -43,9 +43,14 @@ type fakeRunnerAPI struct {
 	mu     sync.Mutex
 	status []string
 	calls  []time.Time
+	block  bool
 }
 
-func (a *fakeRunnerAPI) GetRunner(_ context.Context, id int64) (github.Runner, error) {
+func (a *fakeRunnerAPI) GetRunner(ctx context.Context, id int64) (github.Runner, error) {
+	if a.block {
+		<-ctx.Done() // a server that rate-limits for longer than --wait
+		return github.Runner{}, ctx.Err()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	i := min(len(a.calls), len(a.status)-1)
@@ -154,5 +159,16 @@ func TestConfirmFailsFastOnADeadService(t *testing.T) {
 		if !strings.Contains(err.Error(), "supervisor: stopped: runner listener exited 1") || !strings.Contains(err.Error(), "| the runner is not configured") {
 			t.Errorf("%s: error lacks the supervisor's words or the log:\n%s", st, err)
 		}
+	}
+}
+
+// --wait bounds a request that would wait longer (rate-limit waits,
+// retries): exit 8 when the wait is up, not minutes later.
+func TestConfirmBoundsTheRequest(t *testing.T) {
+	svc := &fakeServices{statuses: []ServiceStatus{listening}}
+	start := time.Now()
+	_, err := runConfirm(t, svc, &fakeRunnerAPI{block: true}, 300*time.Millisecond)
+	if failure.KindOf(err) != failure.Timeout || time.Since(start) > 5*time.Second {
+		t.Fatalf("err = %v after %s, want a timeout at --wait", err, time.Since(start))
 	}
 }

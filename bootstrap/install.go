@@ -157,8 +157,14 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	if user == "root" {
 		user = "" // the service runs as root; config.sh with RUNNER_ALLOW_RUNASROOT
 	}
+	var bin binaryPlan
+	if svcName != "" {
+		if bin, err = planBinary(o.Executable, o.BinDir, user, o.IndexDir, log); err != nil {
+			return res, err
+		}
+	}
 	if st != nil && st.Runner != nil {
-		return installed(ctx, api, svc, o, st, res, user, display, started, log)
+		return installed(ctx, api, svc, o, st, res, user, display, bin, started, log)
 	}
 
 	rb := &rollback{log: log}
@@ -256,9 +262,8 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	}
 
 	// Step 8: the service (it reads the state file), run from a stable runnerctl.
-	var bin binaryPlan
 	if svcName != "" {
-		if bin, err = placeBinary(o.Executable, o.BinDir, user, o.IndexDir, log); err != nil {
+		if err := placeBinary(&bin, o.Executable, user, log); err != nil {
 			return res, err
 		}
 		if bin.Created {
@@ -286,6 +291,23 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	return res, nil
 }
 
+// recordedUser is the user the installed runner in dir runs as ("" for
+// root): the host index's record, else (an index without it) the state
+// file's.
+func recordedUser(indexDir, dir string, st *State) string {
+	if entries, err := ReadIndex(indexDir); err == nil {
+		for _, e := range entries {
+			if e.Dir == dir {
+				return e.User
+			}
+		}
+	}
+	if st.User == "root" {
+		return ""
+	}
+	return st.User
+}
+
 // recordInstall writes the runner's host index entry and, when it has a
 // service, which runnerctl that runs.
 func recordInstall(indexDir string, e IndexEntry, bin binaryPlan) error {
@@ -305,7 +327,11 @@ func afterBinary(svc ServiceManager, indexDir, dir string, bin binaryPlan, log *
 	if bin.Path == "" || (!bin.Replaced && !moved) {
 		return
 	}
-	refreshServices(svc, indexDir, dir, bin.Path, bin.Replaced, log)
+	allMoved := refreshServices(svc, indexDir, dir, bin.Path, bin.Replaced, log)
+	if moved && prev.Placed && !allMoved {
+		log.Warn("a service still runs the previous runnerctl copy: it is kept", "path", prev.Path)
+		return
+	}
 	if moved && prev.Placed {
 		if err := os.Remove(prev.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			log.Warn("could not remove the runnerctl copy no service runs now", "path", prev.Path, "err", err)
@@ -320,18 +346,26 @@ func afterBinary(svc ServiceManager, indexDir, dir string, bin binaryPlan, log *
 // the one runnerctl writes now: another runnerctl path, an older unit) and
 // started where needed; then the wait for online runs as for a first
 // install. Nothing new is registered.
-func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, st *State, res InstallResult, user, display string, started time.Time, log *slog.Logger) (InstallResult, error) {
+func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, st *State, res InstallResult, user, display string, bin binaryPlan, started time.Time, log *slog.Logger) (InstallResult, error) {
 	r := st.Runner
 	if r.Name != o.Runner.Name || r.URL != o.Target.URL {
 		return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %s holds runner %q for %s: run `runnerctl uninstall --dir %s` first, or choose another --dir",
 			o.Dir, r.Name, r.URL, o.Dir))
 	}
+	if recorded := recordedUser(o.IndexDir, o.Dir, st); recorded != user {
+		as := func(u string) string {
+			if u == "" {
+				return "root (--allow-root)"
+			}
+			return u
+		}
+		return res, failure.Wrap(failure.Usage, fmt.Errorf("install: runner %q in %s runs as %s, not %s: give the same --user (or --allow-root) as the first install, or run `runnerctl uninstall --dir %s` first",
+			r.Name, o.Dir, as(recorded), as(user), o.Dir))
+	}
 	res.ID, res.Unchanged = r.ID, true
 	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
-	var bin binaryPlan
 	if res.Service != "" {
-		var err error
-		if bin, err = placeBinary(o.Executable, o.BinDir, user, o.IndexDir, log); err != nil {
+		if err := placeBinary(&bin, o.Executable, user, log); err != nil {
 			return res, err
 		}
 		res.Runnerctl = bin.Path

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
@@ -62,8 +63,9 @@ type ServiceManager interface {
 	Stop(name string) error
 	Uninstall(name string) error
 	Status(name string) (ServiceStatus, error)
-	// Logs returns the service's last n log lines (journal, SysV log).
-	Logs(name string, n int) []string
+	// Logs returns the service's last n log lines since a time (journal,
+	// SysV log).
+	Logs(name string, since time.Time, n int) []string
 }
 
 // serviceSpec is the service runnerctl installs for a runner.
@@ -117,44 +119,61 @@ func writeServiceMarker(dir, name, user string) error {
 
 // refreshServices brings the services of the other installed runners
 // onto the runnerctl at exe: each definition is rewritten where it
-// differs, and a service is restarted when its definition changed or the
-// binary it runs was replaced (restarting cancels a running job: the
-// listener is stopped as the service stop does).
-func refreshServices(svc ServiceManager, indexDir, exceptDir, exe string, replaced bool, log *slog.Logger) {
+// differs, and a service that was meant to run (running, restarting,
+// failed: not stopped by hand) is restarted when its definition changed
+// or the binary it runs was replaced; a stopped one stays stopped.
+// Restarting cancels a job the runner was running (the listener is
+// stopped as a service stop does). It reports whether every service was
+// moved: a service left as it was still runs the old path.
+func refreshServices(svc ServiceManager, indexDir, exceptDir, exe string, replaced bool, log *slog.Logger) (allMoved bool) {
 	entries, err := ReadIndex(indexDir)
 	if err != nil {
 		log.Warn("could not read the host index to update the other runners' services", "err", err)
-		return
+		return false
 	}
+	allMoved = true
 	for _, e := range entries {
 		if e.Dir == exceptDir || e.Service == "" {
 			continue
 		}
-		t, err := github.ParseTarget(e.URL, "")
-		if err != nil {
-			log.Warn("host index entry with a bad URL: its service is left as it is", "dir", e.Dir, "err", err)
-			continue
-		}
-		name, display := svc.Names(t.ScopeName(), e.Name)
-		if name != e.Service {
-			log.Warn("host index entry names another service than runnerctl would: left as it is", "dir", e.Dir, "service", e.Service)
-			continue
-		}
-		st, err := svc.Status(name)
-		if err != nil || st.State == ServiceNotInstalled {
-			continue
-		}
-		changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, e.Dir, e.User, exe))
-		if err != nil {
-			log.Error("could not update the service of another runner", "service", name, "err", err)
-			continue
-		}
-		if changed || (replaced && st.State == ServiceRunning) {
-			if err := svc.Restart(name); err != nil {
-				log.Error("could not restart the service of another runner", "service", name, "err", err)
-				continue
-			}
-			log.Info("service restarted on the new runnerctl", "service", name, "path", exe)
+		if !refreshService(svc, e, exe, replaced, log) {
+			allMoved = false
 		}
 	}
+	return allMoved
+}
+
+func refreshService(svc ServiceManager, e IndexEntry, exe string, replaced bool, log *slog.Logger) bool {
+	t, err := github.ParseTarget(e.URL, "")
+	if err != nil {
+		log.Warn("host index entry with a bad URL: its service is left as it is", "dir", e.Dir, "err", err)
+		return false
+	}
+	name, display := svc.Names(t.ScopeName(), e.Name)
+	if name != e.Service {
+		log.Warn("host index entry names another service than runnerctl would: left as it is", "dir", e.Dir, "service", e.Service)
+		return false
+	}
+	st, err := svc.Status(name)
+	if err != nil {
+		log.Error("could not read the service of another runner: left as it is", "service", name, "err", err)
+		return false
+	}
+	if st.State == ServiceNotInstalled {
+		return true
+	}
+	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, e.Dir, e.User, exe))
+	if err != nil {
+		log.Error("could not update the service of another runner", "service", name, "err", err)
+		return false
+	}
+	if st.State == ServiceStopped || (!changed && !replaced) {
+		return true
+	}
+	if err := svc.Restart(name); err != nil {
+		log.Error("could not restart the service of another runner", "service", name, "err", err)
+		return true // its definition is moved; it starts on the new path
+	}
+	log.Info("service restarted on the new runnerctl", "service", name, "path", exe)
+	return true
 }

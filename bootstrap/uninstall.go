@@ -62,7 +62,10 @@ func Uninstall(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Unin
 		}
 		log.Info("nothing installed", "dir", dir)
 		res.Nothing = true
-		return res, indexRemove(o.IndexDir, dir)
+		if err := indexRemove(o.IndexDir, dir); err != nil {
+			return res, err
+		}
+		return res, removeUnusedBinary(o.IndexDir, log)
 	}
 	user, svcName := "", ""
 	var rec RunnerRecord

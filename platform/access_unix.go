@@ -4,6 +4,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/user"
@@ -111,33 +112,78 @@ func CheckExecutable(path, name string) error {
 	return nil
 }
 
-// StableExecutable reports whether the executable at path (links
-// resolved) can be what a service runs as it is: outside temporary and
-// home directories (emptied at boot, or closed to other users), in
-// directories that only root can change, owned by root, runnable by all.
-func StableExecutable(path string) bool {
-	path = filepath.Clean(path)
-	transient := []string{"/tmp", "/var/tmp", "/dev/shm", "/run/user", "/root", "/home", "/Users", "/private/tmp", "/private/var/folders", "/var/folders", os.TempDir()}
+// transientDirs are emptied at boot (/tmp, /run) or closed to other users
+// (home directories).
+func transientDirs() []string {
+	out := []string{"/tmp", "/var/tmp", "/dev/shm", "/run", "/var/run", "/root", "/home", "/Users", "/private/tmp", "/private/var/folders", "/var/folders", os.TempDir()}
 	if h := os.Getenv("HOME"); h != "" && h != "/" {
-		transient = append(transient, h)
+		out = append(out, h)
 	}
-	for _, t := range transient {
+	return out
+}
+
+// Temporary reports whether path is in a temporary or home directory, or
+// on a memory file system (emptied at boot).
+func Temporary(path string) bool {
+	path = filepath.Clean(path)
+	for _, t := range transientDirs() {
 		t = filepath.Clean(t)
 		if path == t || strings.HasPrefix(path, t+"/") {
+			return true
+		}
+	}
+	for d := path; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			return onMemoryFS(d)
+		}
+		if d == filepath.Dir(d) {
 			return false
 		}
 	}
+}
+
+// StableExecutable reports whether the executable at path (links
+// resolved) can be what a service runs as it is: not Temporary, in
+// directories that only root can change and that every user can enter,
+// owned by root, runnable by all.
+func StableExecutable(path string) bool {
+	path = filepath.Clean(path)
+	if Temporary(path) {
+		return false
+	}
 	fi, err := os.Stat(path)
-	if err != nil || !rootOnly(fi) || fi.Mode().Perm()&0o001 == 0 {
+	if err != nil || !rootOnly(fi) || fi.Mode().Perm()&0o005 != 0o005 {
 		return false
 	}
 	for d := filepath.Dir(path); ; d = filepath.Dir(d) {
 		fi, err := os.Stat(d)
-		if err != nil || !rootOnly(fi) {
+		if err != nil || !rootOnly(fi) || fi.Mode().Perm()&0o001 == 0 {
 			return false
 		}
 		if d == filepath.Dir(d) {
 			return true
+		}
+	}
+}
+
+// CheckRootOnly returns an error naming the first directory of dir's
+// chain (the existing part) that a user other than root can change: one
+// not owned by root, or writable by its group or by others without the
+// sticky bit (in /tmp, others cannot rename root's entries).
+func CheckRootOnly(dir string) error {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err == nil {
+			st, ok := fi.Sys().(*syscall.Stat_t)
+			writable := fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0
+			if !ok || st.Uid != 0 || writable {
+				return fmt.Errorf("%s (mode %s, owner %s) can be changed by a user other than root", d, fi.Mode(), owner(fi))
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if d == filepath.Dir(d) {
+			return nil
 		}
 	}
 }

@@ -4,6 +4,7 @@ package platform
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -69,6 +70,47 @@ func TestStableExecutable(t *testing.T) {
 	for _, p := range []string{"/root/runnerctl", "/home/op/runnerctl", "/tmp/runnerctl", "/var/tmp/x/runnerctl"} {
 		if StableExecutable(p) {
 			t.Errorf("%s is taken as stable", p)
+		}
+	}
+}
+
+// /run and /tmp are emptied at boot; a file on tmpfs anywhere is too.
+func TestTemporary(t *testing.T) {
+	for _, p := range []string{"/run/x/runnerctl", "/tmp/runnerctl", "/root/runnerctl", "/home/op/bin/runnerctl"} {
+		if !Temporary(p) {
+			t.Errorf("%s is not taken as temporary", p)
+		}
+	}
+	if Temporary("/usr/local/bin/runnerctl") && !onMemoryFS("/usr/local/bin") {
+		t.Error("/usr/local/bin/runnerctl is taken as temporary")
+	}
+	if onMemoryFS("/dev/shm") != Temporary("/dev/shm/x") {
+		t.Log("note: /dev/shm is not tmpfs here")
+	}
+}
+
+// A directory chain another user can change is named; a sticky
+// world-writable directory (/tmp) is not such a link: others cannot
+// rename root's entries in it.
+func TestCheckRootOnly(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: needs root (root-owned directories)")
+	}
+	base := t.TempDir()
+	for i, c := range []struct {
+		mode os.FileMode
+		ok   bool
+	}{{0o755, true}, {0o700, true}, {0o777, false}, {0o775, false}, {0o777 | os.ModeSticky, true}} {
+		d := filepath.Join(base, fmt.Sprint(i))
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, c.mode); err != nil {
+			t.Fatal(err)
+		}
+		err := CheckRootOnly(filepath.Join(d, "bin"))
+		if (err == nil) != c.ok {
+			t.Errorf("mode %v: err = %v, want ok=%v", c.mode, err, c.ok)
 		}
 	}
 }

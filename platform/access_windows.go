@@ -24,3 +24,19 @@ func StableExecutable(path string) bool {
 	}
 	return false
 }
+
+// CheckRootOnly is a no-op on Windows: Program Files is writable by
+// administrators only (ACLs, not modes).
+func CheckRootOnly(dir string) error { return nil }
+
+// Temporary reports whether path is under the temporary directory or a
+// user profile.
+func Temporary(path string) bool {
+	p := strings.ToLower(filepath.Clean(path))
+	for _, d := range []string{os.TempDir(), os.Getenv("USERPROFILE")} {
+		if d != "" && strings.HasPrefix(p, strings.ToLower(filepath.Clean(d))+`\`) {
+			return true
+		}
+	}
+	return false
+}

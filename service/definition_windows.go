@@ -29,5 +29,12 @@ func sameDefinition(s Spec) (bool, error) {
 		want = append(want, windows.EscapeArg(a))
 	}
 	w := Windows(s)
-	return c.BinaryPathName == strings.Join(want, " ") && strings.EqualFold(c.ServiceStartName, w.Account), nil
+	return c.BinaryPathName == strings.Join(want, " ") && sameAccount(c.ServiceStartName, w.Account), nil
+}
+
+// sameAccount compares account names as the SCM may spell them: "NT
+// AUTHORITY\NETWORK SERVICE" is stored as "NT AUTHORITY\NetworkService".
+func sameAccount(a, b string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
+	return norm(a) == norm(b)
 }

@@ -170,6 +170,9 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 		t.Fatalf("install: exit %d\n%s", code, out)
 	}
 	api, other := requestCounts(f.srv)
+	if len(api) != 4 {
+		t.Errorf("install made %d API requests, want 4 (downloads, runner list, registration token, one GET /runners/{id}): %v", len(api), api)
+	}
 	t.Logf("install → online: %s (%s); API requests by runnerctl: %d (%s), by config.sh and the listener: %d",
 		took.Round(time.Millisecond), lastLine(out), len(api), strings.Join(api, ", "), other)
 	if def, _ := h.sh("cat " + h.definition(svcName)); !strings.Contains(def, stable+"' 'run'") && !strings.Contains(def, "ExecStart="+stable+" run") {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	ks "github.com/kardianos/service"
 )
@@ -121,13 +122,14 @@ func sysvState(name string) (State, string, int, error) {
 	return Unknown, "", 0, fmt.Errorf("%s status: %w", script, err)
 }
 
-// Logs returns the last n lines the service logged: the journal under
-// systemd, /var/log/NAME.err (the supervisor's and listener's output) with
-// SysV.
-func Logs(name string, n int) []string {
+// Logs returns the last n lines the service logged since a time: the
+// journal under systemd; with SysV /var/log/NAME.err (the supervisor's and
+// listener's output), which uninstall removes, so it holds this install's.
+func Logs(name string, since time.Time, n int) []string {
 	switch ks.Platform() {
 	case "linux-systemd":
-		out, err := exec.Command("journalctl", "--no-pager", "-o", "cat", "-n", strconv.Itoa(n), "-u", name+".service").Output()
+		out, err := exec.Command("journalctl", "--no-pager", "-o", "cat", "-n", strconv.Itoa(n), "-u", name+".service",
+			"--since", "@"+strconv.FormatInt(since.Unix(), 10)).Output()
 		if err != nil {
 			return nil
 		}
@@ -139,8 +141,9 @@ func Logs(name string, n int) []string {
 }
 
 // cleanup removes what kardianos v1.3.0 leaves behind on SysV: the
-// /etc/rc?.d/S50NAME and K02NAME links to the removed init script, and the
-// pid file.
+// /etc/rc?.d/S50NAME and K02NAME links to the removed init script, the
+// pid file, and the logs (a later runner of the same name would quote the
+// old lines).
 func cleanup(name string) error {
 	if ks.Platform() != "unix-systemv" {
 		return nil
@@ -156,6 +159,8 @@ func cleanup(name string) error {
 			}
 		}
 	}
-	_ = os.Remove(filepath.Join("/var/run", name+".pid"))
+	for _, p := range []string{"/var/run/" + name + ".pid", "/var/log/" + name + ".log", "/var/log/" + name + ".err"} {
+		_ = os.Remove(p)
+	}
 	return nil
 }

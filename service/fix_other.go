@@ -5,6 +5,7 @@ package service
 import (
 	"path/filepath"
 	"runtime"
+	"time"
 )
 
 func managerState(name string) (State, string, int, error) {
@@ -14,7 +15,7 @@ func managerState(name string) (State, string, int, error) {
 
 // Logs returns the last n lines the service logged: launchd's log file on
 // macOS; nothing on Windows (the supervisor logs to the Application event log).
-func Logs(name string, n int) []string {
+func Logs(name string, _ time.Time, n int) []string {
 	if runtime.GOOS == "darwin" {
 		return tailFile(filepath.Join("/var/log", name+".log"), n)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 
 	ks "github.com/kardianos/service"
@@ -280,11 +279,13 @@ func kardianosState(name string) (State, error) {
 	return Unknown, nil
 }
 
-// prepareStatusDir makes the supervisor's status directory for a service
-// that runs as s.User where the manager does not (systemd makes it from
-// RuntimeDirectory=; a SysV supervisor runs as root and makes it itself).
+// prepareStatusDir makes the supervisor's status directory for a
+// launchd service, whose supervisor runs as s.User (systemd makes it from
+// RuntimeDirectory=; SysV and Windows supervisors run as root or the
+// service account and make it themselves: a directory given to the runner
+// user there would only let a job plant things in it).
 func prepareStatusDir(s Spec) error {
-	if ks.Platform() == "linux-systemd" || s.User == "" || runtime.GOOS == "windows" {
+	if ks.Platform() != "darwin-launchd" || s.User == "" {
 		return nil
 	}
 	d, err := StatusDir(s.Name)

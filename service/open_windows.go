@@ -6,14 +6,22 @@ import (
 )
 
 // openNoFollow opens path for reading, refusing a symbolic link (or other
-// reparse point) in its place.
+// reparse point) in its place and anything but a regular file.
 func openNoFollow(path string) (*os.File, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return nil, err
 	}
-	if fi.Mode()&os.ModeSymlink != 0 || fi.Mode()&os.ModeIrregular != 0 {
-		return nil, fmt.Errorf("open %s: a link is in its place", path)
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("open %s: not a regular file (%s)", path, fi.Mode().Type())
 	}
-	return os.Open(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi2, err := f.Stat(); err != nil || !os.SameFile(fi, fi2) {
+		f.Close()
+		return nil, fmt.Errorf("open %s: it changed while being opened", path)
+	}
+	return f, nil
 }

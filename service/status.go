@@ -42,13 +42,16 @@ type SupervisorStatus struct {
 }
 
 // String describes the status for people: "listening since
-// 2026-11-25T10:02:03Z (pid 42, listener 43), 2 restarts, last exit 2".
+// 2026-11-25T10:02:03Z (pid 42, listener 43), 2 restarts, last listener
+// exit: exit 2". The file is written by the supervisor, which runs as the
+// runner user under systemd and launchd: its text fields are shown with
+// control characters replaced and cut to a sane length.
 func (s *SupervisorStatus) String() string {
 	if s == nil {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s since %s (pid %d", s.State, s.Since.UTC().Format(time.RFC3339), s.PID)
+	fmt.Fprintf(&b, "%s since %s (pid %d", printable(s.State, 20), s.Since.UTC().Format(time.RFC3339), s.PID)
 	if s.ListenerPID != 0 {
 		fmt.Fprintf(&b, ", listener %d", s.ListenerPID)
 	}
@@ -57,12 +60,27 @@ func (s *SupervisorStatus) String() string {
 		fmt.Fprintf(&b, ", %d restarts", s.Restarts)
 	}
 	if s.LastExit != "" {
-		fmt.Fprintf(&b, ", last listener exit: %s", s.LastExit)
+		fmt.Fprintf(&b, ", last listener exit: %s", printable(s.LastExit, 60))
 	}
 	if s.Message != "" {
-		fmt.Fprintf(&b, ": %s", s.Message)
+		fmt.Fprintf(&b, ": %s", printable(s.Message, 300))
 	}
 	return b.String()
+}
+
+// printable replaces control characters (a terminal escape) with '?' and
+// cuts s to max runes.
+func printable(s string, max int) string {
+	r := []rune(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return '?'
+		}
+		return r
+	}, s))
+	if len(r) > max {
+		return string(r[:max]) + "..."
+	}
+	return string(r)
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -94,6 +112,10 @@ func ReadSupervisorStatus(name string) (*SupervisorStatus, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readStatusFile(p)
+}
+
+func readStatusFile(p string) (*SupervisorStatus, error) {
 	f, err := openNoFollow(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -175,12 +197,7 @@ func tailFile(path string, n int) []string {
 func lastLines(b []byte, n int) []string {
 	var out []string
 	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.Map(func(r rune) rune {
-			if r == '\t' || !unicode.IsControl(r) {
-				return r
-			}
-			return '?'
-		}, strings.TrimRight(l, "\r"))
+		l = printable(strings.ReplaceAll(strings.TrimRight(l, "\r"), "\t", " "), 500)
 		if strings.TrimSpace(l) != "" {
 			out = append(out, l)
 		}

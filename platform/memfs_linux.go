@@ -1,0 +1,12 @@
+package platform
+
+import "syscall"
+
+// onMemoryFS reports whether path is on tmpfs or ramfs (emptied at boot).
+func onMemoryFS(path string) bool {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(path, &st); err != nil {
+		return false
+	}
+	return st.Type == 0x01021994 || st.Type == 0x858458f6 // TMPFS_MAGIC, RAMFS_MAGIC
+}
