@@ -71,12 +71,18 @@ func exitCode(err error) int {
 type cmdEnv struct {
 	stdout, stderr io.Writer
 	redactor       *secret.Redactor
+	// defaultConfig is the config file read without --config, when it exists.
+	defaultConfig string
 	// configSkipped names the default config file when it was not readable.
 	configSkipped string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	env := &cmdEnv{stdout: stdout, stderr: stderr, redactor: &secret.Redactor{}}
+	return runEnv(&cmdEnv{stdout: stdout, stderr: stderr, redactor: &secret.Redactor{}, defaultConfig: platform.DefaultConfigFile()}, args)
+}
+
+func runEnv(env *cmdEnv, args []string) int {
+	stderr := env.stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := newApp(env).RunContext(ctx, args)
@@ -394,7 +400,7 @@ func applyConfigFile(env *cmdEnv, c *cli.Context, flags []cli.Flag, fromFlagsOnl
 		if c.Command.Name == "run" {
 			return nil
 		}
-		path, explicit = platform.DefaultConfigFile(), false
+		path, explicit = env.defaultConfig, false
 	}
 	raw, err := os.ReadFile(path)
 	if !explicit && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)) {

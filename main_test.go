@@ -20,6 +20,7 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
 )
 
 func TestMain(m *testing.M) {
@@ -97,8 +98,17 @@ func TestLifecycle(t *testing.T) {
 			publishEverywhere(srv, origin, data, "")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"ghes": ghesCmd, "origin": originCmd},
+		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"ghes": ghesCmd, "origin": originCmd},
+		Condition: rootCondition,
 	})
+}
+
+// rootCondition adds [root]: the script runs as root.
+func rootCondition(cond string) (bool, error) {
+	if cond == "root" {
+		return os.Geteuid() == 0, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 // ghesCmd drives the fake from a script:
@@ -386,6 +396,31 @@ func TestExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+// The default config file serves every command but `run`, the service's
+// entry point: a key no command knows breaks `status` (an error naming it)
+// but never the service, whose command line holds all it needs.
+func TestRunIgnoresTheDefaultConfig(t *testing.T) {
+	def := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(def, []byte("url: https://github.com/acme/app\nlabls: gpu\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "nothing")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"runnerctl", "run", "--dir", dir}, "no runner is installed in " + dir},
+		{[]string{"runnerctl", "status", "--dir", dir}, `read --config ` + def + `: key "labls" is not a runnerctl flag`},
+		{[]string{"runnerctl", "run", "--dir", dir, "--config", def}, `key "labls" is not a runnerctl flag`},
+	} {
+		var out, errb strings.Builder
+		code := runEnv(&cmdEnv{stdout: &out, stderr: &errb, redactor: &secret.Redactor{}, defaultConfig: def}, c.args)
+		if code != 2 || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args[1:], code, errb.String(), c.want)
 		}
 	}
 }

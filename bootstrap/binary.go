@@ -97,16 +97,17 @@ func placeBinary(plan *binaryPlan, exe, user string, log *slog.Logger) error {
 }
 
 // sameFile reports whether b exists with a's content, as copyBinary
-// leaves it (mode 0755; a copy someone made unrunnable is not the same).
+// leaves it: a regular file (not a link), root's where we are root, mode
+// 0755. Anything else is replaced, even with the same bytes.
 func sameFile(a, b string) (same, existed bool, err error) {
-	fi, err := os.Stat(b)
+	fi, err := os.Lstat(b)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, false, nil
 	}
 	if err != nil {
 		return false, true, err
 	}
-	if fi.Mode().Perm() != 0o755 || !fi.Mode().IsRegular() {
+	if fi.Mode().Perm() != 0o755 || !fi.Mode().IsRegular() || !platform.OwnedByUs(fi) {
 		return false, true, nil
 	}
 	hb, err := fileSum(b)

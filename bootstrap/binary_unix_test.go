@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 // place plans and places exe as install does.
@@ -23,11 +25,6 @@ func place(exe, binDir, index string) (binaryPlan, error) {
 	return p, err
 }
 
-func needRoot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("skipped: needs root (the directory of the service's runnerctl must be root's)")
-	}
-}
 
 func writeExe(t *testing.T, path, content string) {
 	t.Helper()
@@ -42,9 +39,8 @@ func writeExe(t *testing.T, path, content string) {
 // (a running service keeps the old file until it restarts), and repaired
 // when someone made it unrunnable.
 func TestPlaceBinary(t *testing.T) {
-	needRoot(t)
 	tmp := t.TempDir()
-	index, binDir := filepath.Join(tmp, "index"), filepath.Join(tmp, "bin")
+	index, binDir := filepath.Join(tmp, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
 	exe := filepath.Join(tmp, "runnerctl-v1")
 	writeExe(t, exe, "v1")
 
@@ -103,9 +99,8 @@ func TestPlaceBinary(t *testing.T) {
 // A runnerctl the operator put in the bin directory (not on record) is
 // used but stays theirs: uninstall does not remove it.
 func TestPlaceBinaryOperatorsCopy(t *testing.T) {
-	needRoot(t)
 	tmp := t.TempDir()
-	index, binDir := filepath.Join(tmp, "index"), filepath.Join(tmp, "bin")
+	index, binDir := filepath.Join(tmp, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
 	if err := os.Mkdir(binDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -133,12 +128,12 @@ func TestPlaceBinaryOperatorsCopy(t *testing.T) {
 // A --bin-dir another user can change is refused before anything is
 // written: the service runs what is there (as root with SysV).
 func TestPlanBinaryRefusesAWritableBinDir(t *testing.T) {
-	needRoot(t)
 	tmp := t.TempDir()
+	root := platformtest.RootOnlyTempDir(t)
 	exe := filepath.Join(tmp, "runnerctl")
 	writeExe(t, exe, "v1")
-	for _, mode := range []os.FileMode{0o777, 0o775} {
-		bin := filepath.Join(tmp, fmt.Sprintf("bin%o", mode))
+	for _, mode := range []os.FileMode{0o777, 0o775, 0o777 | os.ModeSticky} {
+		bin := filepath.Join(root, fmt.Sprintf("bin%o", mode))
 		if err := os.Mkdir(bin, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -151,6 +146,39 @@ func TestPlanBinaryRefusesAWritableBinDir(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(bin, "sub")); err == nil {
 			t.Errorf("bin dir mode %o: something was written", mode)
+		}
+	}
+	// t.TempDir is under /tmp: refused too (anyone can make what goes away there).
+	if _, err := place(exe, filepath.Join(tmp, "bin"), filepath.Join(tmp, "index")); failure.KindOf(err) != failure.Usage {
+		t.Errorf("a bin dir under /tmp: err = %v, want a usage error", err)
+	}
+}
+
+// What another user put at the target is never adopted, even with the
+// same bytes: a file of theirs, or a link, is replaced by root's copy.
+func TestPlaceBinaryReplacesForeignFiles(t *testing.T) {
+	tmp := t.TempDir()
+	binDir := filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
+	if err := os.Mkdir(binDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(tmp, "runnerctl")
+	writeExe(t, exe, "v1")
+	target := filepath.Join(binDir, "runnerctl")
+	for _, plant := range []func() error{
+		func() error { writeExe(t, target, "v1"); return os.Lchown(target, 65534, 65534) },
+		func() error { return os.Symlink(exe, target) },
+	} {
+		os.Remove(target)
+		if err := plant(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := place(exe, binDir, filepath.Join(tmp, "index")); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Lstat(target)
+		if err != nil || !fi.Mode().IsRegular() || fi.Sys().(*syscall.Stat_t).Uid != 0 {
+			t.Errorf("target after place: %v %v, want root's regular file", fi.Mode(), err)
 		}
 	}
 }

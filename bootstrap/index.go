@@ -41,6 +41,9 @@ type BinaryRecord struct {
 type index struct {
 	Runners   []IndexEntry  `json:"runners"`
 	Runnerctl *BinaryRecord `json:"runnerctl,omitempty"`
+	// CreatedUsers are the runner users runnerctl created on this host:
+	// the last uninstall of a runner running as one removes it.
+	CreatedUsers []string `json:"created_users,omitempty"`
 }
 
 // ReadIndex lists the installed runners; none when there is no index.

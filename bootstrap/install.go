@@ -191,7 +191,25 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 		}
 	}
 	if st, err = ReadState(dir); err != nil || st == nil {
-		return res, fmt.Errorf("install: read state after prepare: %v", err)
+		return res, fmt.Errorf("install: read state after prepare: %w", errors.Join(err, errors.New("no state file")))
+	}
+	// A user this install (or the prepare of this directory, before any
+	// job ran) created is the host's to remove with its last runner.
+	if user != "" && (prep.UserCreated || (prep.Unchanged && st.UserCreated && st.User == user)) {
+		if err := updateIndex(o.IndexDir, func(ix *index) {
+			if !slices.Contains(ix.CreatedUsers, user) {
+				ix.CreatedUsers = append(ix.CreatedUsers, user)
+			}
+		}); err != nil {
+			return res, err
+		}
+		if prep.UserCreated {
+			rb.push("forget the runner user "+user+" in the host index", func() error {
+				return updateIndex(o.IndexDir, func(ix *index) {
+					ix.CreatedUsers = slices.DeleteFunc(ix.CreatedUsers, func(u string) bool { return u == user })
+				})
+			})
+		}
 	}
 	if len(o.Env) > 0 {
 		if err := runner.MergeEnv(dir, o.Env); err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -116,6 +117,14 @@ func Uninstall(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Unin
 	}
 
 	// 3. Files, index, user.
+	indexedUser := ""
+	if entries, err := ReadIndex(o.IndexDir); err == nil {
+		for _, e := range entries {
+			if e.Dir == dir {
+				indexedUser = e.User
+			}
+		}
+	}
 	if !o.KeepFiles {
 		if err := os.RemoveAll(dir); err != nil {
 			return res, fmt.Errorf("uninstall: remove %s: %w", dir, err)
@@ -134,14 +143,11 @@ func Uninstall(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Unin
 	if err := removeUnusedBinary(o.IndexDir, log); err != nil {
 		log.Warn("could not remove the runnerctl copy install placed for the services", "err", err)
 	}
-	if st != nil && st.UserCreated && user != "" && user != "root" && !o.KeepFiles {
-		if others, err := usersInIndex(o.IndexDir); err == nil && !others[user] {
-			if err := platform.DeleteUser(user); err != nil {
-				log.Warn("could not remove the runner user install created", "user", user, "err", err)
-			} else {
-				res.UserRemoved = user
-				log.Info("runner user removed", "user", user)
-			}
+	if !o.KeepFiles {
+		if removed, err := removeUnusedUser(o.IndexDir, indexedUser, log); err != nil {
+			log.Warn("could not remove the runner user install created", "user", indexedUser, "err", err)
+		} else {
+			res.UserRemoved = removed
 		}
 	}
 	return res, nil
@@ -165,19 +171,24 @@ func removeUnusedBinary(indexDir string, log *slog.Logger) error {
 	return updateIndex(indexDir, func(ix *index) { ix.Runnerctl = nil })
 }
 
-// usersInIndex returns the users of the runners still installed.
-func usersInIndex(indexDir string) (map[string]bool, error) {
-	entries, err := ReadIndex(indexDir)
-	if err != nil {
-		return nil, err
+// removeUnusedUser removes user when runnerctl created it (the host
+// index's CreatedUsers, root's record, not the runner directory's) and no
+// runner left in the index runs as it; it returns the user removed.
+func removeUnusedUser(indexDir, user string, log *slog.Logger) (string, error) {
+	ix, err := readIndex(indexDir)
+	if err != nil || user == "" || user == "root" || !slices.Contains(ix.CreatedUsers, user) {
+		return "", err
 	}
-	out := map[string]bool{}
-	for _, e := range entries {
-		if st, err := ReadState(e.Dir); err == nil && st != nil && st.User != "" {
-			out[st.User] = true
-		}
+	if slices.ContainsFunc(ix.Runners, func(e IndexEntry) bool { return e.User == user }) {
+		return "", nil
 	}
-	return out, nil
+	if err := platform.DeleteUser(user); err != nil {
+		return "", err
+	}
+	log.Info("runner user removed", "user", user)
+	return user, updateIndex(indexDir, func(ix *index) {
+		ix.CreatedUsers = slices.DeleteFunc(ix.CreatedUsers, func(u string) bool { return u == user })
+	})
 }
 
 // Dirs returns dir, or with all every directory in the host index.

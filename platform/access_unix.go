@@ -148,9 +148,13 @@ func Temporary(path string) bool {
 // owned by root, runnable by all.
 func StableExecutable(path string) bool {
 	path = filepath.Clean(path)
-	if Temporary(path) {
-		return false
-	}
+	return !Temporary(path) && rootOnlyAndOpen(path)
+}
+
+// rootOnlyAndOpen: path is root's, writable by no one else, readable and
+// runnable by all, in directories root's, writable by no one else and
+// enterable by all.
+func rootOnlyAndOpen(path string) bool {
 	fi, err := os.Stat(path)
 	if err != nil || !rootOnly(fi) || fi.Mode().Perm()&0o005 != 0o005 {
 		return false
@@ -167,20 +171,32 @@ func StableExecutable(path string) bool {
 }
 
 // CheckRootOnly returns an error naming the first directory of dir's
-// chain (the existing part) that a user other than root can change: one
-// not owned by root, or writable by its group or by others without the
-// sticky bit (in /tmp, others cannot rename root's entries).
+// chain (the existing part, links resolved) that a user other than root
+// can change: one not owned by root, or writable by its group or others.
+// A sticky world-writable directory (/tmp) is refused too: a directory
+// below it that goes away (at boot) can be made again by anyone.
 func CheckRootOnly(dir string) error {
-	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+	// The deepest existing directory, links resolved: what is missing
+	// below it install makes, root's and 0755.
+	d := filepath.Clean(dir)
+	for {
+		if real, err := filepath.EvalSymlinks(d); err == nil {
+			d = real
+			break
+		}
+		if d == filepath.Dir(d) {
+			break
+		}
+		d = filepath.Dir(d)
+	}
+	for ; ; d = filepath.Dir(d) {
 		fi, err := os.Stat(d)
-		if err == nil {
-			st, ok := fi.Sys().(*syscall.Stat_t)
-			writable := fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0
-			if !ok || st.Uid != 0 || writable {
-				return fmt.Errorf("%s (mode %s, owner %s) can be changed by a user other than root", d, fi.Mode(), owner(fi))
-			}
-		} else if !errors.Is(err, fs.ErrNotExist) {
+		if err != nil {
 			return err
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok || st.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+			return fmt.Errorf("%s (mode %s, owner %s) can be changed by a user other than root", d, fi.Mode(), owner(fi))
 		}
 		if d == filepath.Dir(d) {
 			return nil
@@ -192,4 +208,10 @@ func CheckRootOnly(dir string) error {
 func rootOnly(fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && st.Uid == 0 && fi.Mode().Perm()&0o022 == 0
+}
+
+// OwnedByUs reports whether fi belongs to this process's user.
+func OwnedByUs(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid()
 }

@@ -4,7 +4,6 @@ package platform
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -84,33 +83,43 @@ func TestTemporary(t *testing.T) {
 	if Temporary("/usr/local/bin/runnerctl") && !onMemoryFS("/usr/local/bin") {
 		t.Error("/usr/local/bin/runnerctl is taken as temporary")
 	}
-	if onMemoryFS("/dev/shm") != Temporary("/dev/shm/x") {
-		t.Log("note: /dev/shm is not tmpfs here")
-	}
 }
 
-// A directory chain another user can change is named; a sticky
-// world-writable directory (/tmp) is not such a link: others cannot
-// rename root's entries in it.
-func TestCheckRootOnly(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("skipped: needs root (root-owned directories)")
+// A runnerctl in a root-owned 0700 directory is not run in place: the
+// service user could not run it. Checked under /run (a root-only chain;
+// Temporary is what StableExecutable adds on top).
+func TestRootOnlyAndOpen(t *testing.T) {
+	if os.Geteuid() != 0 || CheckRootOnly("/run") != nil {
+		t.Skip("skipped: needs root and a root-only /run")
 	}
-	base := t.TempDir()
-	for i, c := range []struct {
-		mode os.FileMode
-		ok   bool
-	}{{0o755, true}, {0o700, true}, {0o777, false}, {0o775, false}, {0o777 | os.ModeSticky, true}} {
-		d := filepath.Join(base, fmt.Sprint(i))
+	base, err := os.MkdirTemp("/run", "runnerctl-test-")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer os.RemoveAll(base)
+	for _, c := range []struct {
+		dir, file os.FileMode
+		ok        bool
+	}{{0o755, 0o755, true}, {0o700, 0o755, false}, {0o711, 0o755, true}, {0o755, 0o750, false}, {0o755, 0o775, false}} {
+		d := filepath.Join(base, c.dir.String()+c.file.String())
 		if err := os.Mkdir(d, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chmod(d, c.mode); err != nil {
+		if err := os.Chmod(base, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		err := CheckRootOnly(filepath.Join(d, "bin"))
-		if (err == nil) != c.ok {
-			t.Errorf("mode %v: err = %v, want ok=%v", c.mode, err, c.ok)
+		exe := filepath.Join(d, "runnerctl")
+		if err := os.WriteFile(exe, []byte("x"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(exe, c.file); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, c.dir); err != nil {
+			t.Fatal(err)
+		}
+		if got := rootOnlyAndOpen(exe); got != c.ok {
+			t.Errorf("dir %v, file %v: %v, want %v", c.dir, c.file, got, c.ok)
 		}
 	}
 }

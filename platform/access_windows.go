@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,3 +41,7 @@ func Temporary(path string) bool {
 	}
 	return false
 }
+
+// OwnedByUs: ownership is by ACL on Windows; Program Files is
+// administrators' only.
+func OwnedByUs(fs.FileInfo) bool { return true }

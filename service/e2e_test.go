@@ -14,6 +14,7 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 	"github.com/runnerctl/runnerctl/service"
 )
 
@@ -402,7 +403,8 @@ func TestSysVLifecycle(t *testing.T) {
 	// --bin-dir keeps the stable runnerctl copy in the test's directory
 	// (the default, /usr/local/bin, is the host's own).
 	tag := strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
-	lifecycle(t, f, localHost{bin: f.bin, base: base}, filepath.Join(base, "runner"), filepath.Join(base, "index"), filepath.Join(base, "bin"), filepath.Join(base, "bin", "runnerctl"),
+	bin := filepath.Join(platformtest.RootOnlyTempDir(t), "bin") // root-only chain, as install demands
+	lifecycle(t, f, localHost{bin: f.bin, base: base}, filepath.Join(base, "runner"), filepath.Join(base, "index"), bin, filepath.Join(bin, "runnerctl"),
 		tag, "rctl"+tag, func(name string) []string {
 			files := []string{"/etc/init.d/" + name}
 			for _, rc := range "0123456" {
@@ -464,7 +466,7 @@ func supervisorExe(t *testing.T, name string) string {
 func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
 	f, base := sysvHost(t)
 	tag := strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
-	user, index, binDir := "rctl"+tag, filepath.Join(base, "index"), filepath.Join(base, "bin")
+	user, index, binDir := "rctl"+tag, filepath.Join(base, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
 	h := localHost{bin: f.bin, base: base}
 	t.Cleanup(func() {
 		if out, code := h.runnerctl("uninstall", "--all", "--index-dir", index); code != 0 {
@@ -499,6 +501,20 @@ func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
 	}
 	f.waitStatus(t, first, "online", 30*time.Second)
 	f.waitStatus(t, second, "online", 30*time.Second)
+
+	// The user the first install created goes with the last runner using
+	// it, whichever install created it.
+	for _, name := range []string{first, second} {
+		if out, code := h.runnerctl("uninstall", "--dir", filepath.Join(base, name), "--index-dir", index); code != 0 {
+			t.Fatalf("uninstall %s: %d %s", name, code, out)
+		}
+		if _, code := h.sh("id " + user); (code == 0) != (name == first) {
+			t.Errorf("after uninstalling %s: user %s exists: %v", name, user, code == 0)
+		}
+	}
+	if _, err := os.Stat(stable); err == nil {
+		t.Errorf("%s is left after the last runner", stable)
+	}
 }
 
 // TestSystemdLifecycle boots systemd in a container and runs the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	ks "github.com/kardianos/service"
@@ -253,6 +254,7 @@ func removeLeftovers(name string) error {
 		if err := os.RemoveAll(d); err != nil {
 			return fmt.Errorf("service %s: remove %s: %w", name, d, err)
 		}
+		_ = os.Remove(filepath.Dir(d)) // the last service's: empty now
 	}
 	return nil
 }
