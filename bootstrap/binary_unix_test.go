@@ -25,7 +25,6 @@ func place(exe, binDir, index string) (binaryPlan, error) {
 	return p, err
 }
 
-
 func writeExe(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
