@@ -1,6 +1,5 @@
 //go:build !windows
 
-// Package platformtest holds test helpers about the host (never linked into runnerctl).
 package platformtest
 
 import (
