@@ -8,6 +8,8 @@ import (
 	"os"
 
 	ks "github.com/kardianos/service"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // definitionFile is where the manager in use keeps service name's
@@ -27,7 +29,7 @@ func definitionFile(name string) string {
 
 // sameDefinition reports whether the installed definition of s.Name is
 // the one runnerctl renders for s now.
-func sameDefinition(s Spec) (bool, error) {
+func sameDefinition(s platform.ServiceSpec) (bool, error) {
 	p := definitionFile(s.Name)
 	if p == "" {
 		return true, nil
@@ -43,7 +45,7 @@ func sameDefinition(s Spec) (bool, error) {
 }
 
 // rendered is the definition runnerctl writes for s with the manager in use.
-func rendered(s Spec) string {
+func rendered(s platform.ServiceSpec) string {
 	switch ks.Platform() {
 	case "linux-systemd":
 		return SystemdUnit(s)

@@ -5,11 +5,13 @@ import (
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc/mgr"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // sameDefinition reports whether the SCM's record of s.Name runs the
 // command and account runnerctl asks for s now.
-func sameDefinition(s Spec) (bool, error) {
+func sameDefinition(s platform.ServiceSpec) (bool, error) {
 	m, err := mgr.Connect()
 	if err != nil {
 		return false, err

@@ -14,11 +14,13 @@ import (
 	"time"
 
 	ks "github.com/kardianos/service"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // managerState asks the host's service manager about service name: its
 // state, its own words, and the main process's pid (0 when unknown).
-func managerState(name string) (State, string, int, error) {
+func managerState(name string) (platform.ServiceState, string, int, error) {
 	switch ks.Platform() {
 	case "linux-systemd":
 		return systemdState(name)
@@ -40,11 +42,11 @@ var systemdExits = map[int]string{
 
 // systemdState reads `systemctl show`, not `systemctl is-active` (which
 // kardianos uses and which calls "activating (auto-restart)" running).
-func systemdState(name string) (State, string, int, error) {
+func systemdState(name string) (platform.ServiceState, string, int, error) {
 	out, err := exec.Command("systemctl", "show", "--no-pager", name+".service",
 		"--property=LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,MainPID,NRestarts").Output()
 	if err != nil {
-		return Unknown, "", 0, fmt.Errorf("service %s: systemctl show: %w", name, err)
+		return platform.ServiceUnknown, "", 0, fmt.Errorf("service %s: systemctl show: %w", name, err)
 	}
 	p := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -54,33 +56,33 @@ func systemdState(name string) (State, string, int, error) {
 		}
 	}
 	if p["LoadState"] == "not-found" {
-		return NotInstalled, "not installed", 0, nil
+		return platform.ServiceNotInstalled, "not installed", 0, nil
 	}
 	active, sub := p["ActiveState"], p["SubState"]
 	detail := active + " (" + sub + ")"
-	var st State
+	var st platform.ServiceState
 	switch {
 	case active == "active" && sub == "running":
-		st = Running
+		st = platform.ServiceRunning
 	case active == "activating" && sub == "auto-restart":
-		st = Restarting
+		st = platform.ServiceRestarting
 	case active == "activating" || active == "reloading" || active == "active":
-		st = Starting
+		st = platform.ServiceStarting
 	case active == "deactivating":
-		st = Stopping
+		st = platform.ServiceStopping
 	case active == "failed":
-		st = Failed
+		st = platform.ServiceFailed
 	case active == "inactive":
-		st = Stopped
+		st = platform.ServiceStopped
 	default:
-		st = Unknown
+		st = platform.ServiceUnknown
 	}
 	if r := p["Result"]; r != "" && r != "success" {
 		detail += ", result " + r
 	}
 	code, _ := strconv.Atoi(p["ExecMainCode"])
 	status, _ := strconv.Atoi(p["ExecMainStatus"])
-	if st != Running && code != 0 {
+	if st != platform.ServiceRunning && code != 0 {
 		switch {
 		case code == 1: // CLD_EXITED
 			detail += fmt.Sprintf(", last exit status=%d", status)
@@ -102,10 +104,10 @@ func systemdState(name string) (State, string, int, error) {
 // running, 3 stopped): kardianos v1.3.0 runs `service NAME status` and
 // takes the non-zero exit of a stopped service for an error. The pid is
 // the init script's pid file.
-func sysvState(name string) (State, string, int, error) {
+func sysvState(name string) (platform.ServiceState, string, int, error) {
 	script := filepath.Join("/etc/init.d", name)
 	if _, err := os.Stat(script); errors.Is(err, fs.ErrNotExist) {
-		return NotInstalled, "not installed", 0, nil
+		return platform.ServiceNotInstalled, "not installed", 0, nil
 	}
 	err := exec.Command(script, "status").Run()
 	var ee *exec.ExitError
@@ -115,17 +117,17 @@ func sysvState(name string) (State, string, int, error) {
 		if b, err := os.ReadFile(filepath.Join("/var/run", name+".pid")); err == nil {
 			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 		}
-		return Running, fmt.Sprintf("pid %d", pid), pid, nil
+		return platform.ServiceRunning, fmt.Sprintf("pid %d", pid), pid, nil
 	case errors.As(err, &ee) && (ee.ExitCode() == 3 || ee.ExitCode() == 1):
-		return Stopped, "stopped", 0, nil
+		return platform.ServiceStopped, "stopped", 0, nil
 	}
-	return Unknown, "", 0, fmt.Errorf("%s status: %w", script, err)
+	return platform.ServiceUnknown, "", 0, fmt.Errorf("%s status: %w", script, err)
 }
 
-// Logs returns the last n lines the service logged since a time: the
+// logs returns the last n lines the service logged since a time: the
 // journal under systemd; with SysV /var/log/NAME.err (the supervisor's and
 // listener's output), which uninstall removes, so it holds this install's.
-func Logs(name string, since time.Time, n int) []string {
+func logs(name string, since time.Time, n int) []string {
 	switch ks.Platform() {
 	case "linux-systemd":
 		out, err := exec.Command("journalctl", "--no-pager", "-o", "cat", "-n", strconv.Itoa(n), "-u", name+".service",

@@ -6,16 +6,18 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
-func managerState(name string) (State, string, int, error) {
+func managerState(name string) (platform.ServiceState, string, int, error) {
 	st, err := kardianosState(name)
 	return st, string(st), 0, err
 }
 
-// Logs returns the last n lines the service logged: launchd's log file on
+// logs returns the last n lines the service logged: launchd's log file on
 // macOS; nothing on Windows (the supervisor logs to the Application event log).
-func Logs(name string, _ time.Time, n int) []string {
+func logs(name string, _ time.Time, n int) []string {
 	if runtime.GOOS == "darwin" {
 		return tailFile(filepath.Join("/var/log", name+".log"), n)
 	}

@@ -7,44 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	ks "github.com/kardianos/service"
 
 	"github.com/runnerctl/runnerctl/platform"
 )
-
-// State is a service's state as the manager reports it.
-type State string
-
-// States. Only Running means the service's process is up; Starting,
-// Restarting (systemd's "activating (auto-restart)": it exited and is
-// started again after RestartSec), Stopping and Failed are not running.
-const (
-	NotInstalled State = "not-installed"
-	Stopped      State = "stopped"
-	Running      State = "running"
-	Starting     State = "starting"
-	Restarting   State = "restarting"
-	Stopping     State = "stopping"
-	Failed       State = "failed"
-	Unknown      State = "unknown"
-)
-
-// Status is a service's state as its manager and its supervisor say.
-type Status struct {
-	State State
-	// Detail is the manager's own account ("activating (auto-restart),
-	// last exit status=203/EXEC"), for people.
-	Detail string
-	// Supervisor is what `runnerctl run` last wrote (for a stopped
-	// service: how it ended); nil when it wrote nothing.
-	Supervisor *SupervisorStatus
-	// Current: Supervisor was written by the service's running process.
-	Current bool
-	// Listening says the running supervisor reports its listener
-	// listening: the local signal that the runner is up.
-	Listening bool
-}
 
 // Manager installs, starts, stops, removes and queries services through
 // the host's service manager.
@@ -66,7 +34,7 @@ func (nop) Stop(ks.Service) error  { return nil }
 
 // config turns a Spec into kardianos' Config with the definition rendered
 // by us for the platform in use.
-func config(s Spec) *ks.Config {
+func config(s platform.ServiceSpec) *ks.Config {
 	c := &ks.Config{
 		Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
 		Executable: s.Executable, Arguments: s.Args, WorkingDirectory: s.Dir, UserName: s.User,
@@ -91,7 +59,7 @@ func config(s Spec) *ks.Config {
 	return c
 }
 
-func newService(s Spec) (ks.Service, error) {
+func newService(s platform.ServiceSpec) (ks.Service, error) {
 	sv, err := ks.New(nop{}, config(s))
 	if err != nil {
 		return nil, fmt.Errorf("service %s: %w", s.Name, err)
@@ -100,20 +68,21 @@ func newService(s Spec) (ks.Service, error) {
 }
 
 // state asks the manager only.
-func (m *Manager) state(name string) (State, error) {
+func (m *Manager) state(name string) (platform.ServiceState, error) {
 	st, _, _, err := managerState(name)
 	return st, err
 }
 
 // Status reports the service named name: the manager's state and words,
-// and its supervisor's status file.
-func (m *Manager) Status(name string) (Status, error) {
+// and what its supervisor last wrote to its status file ("last run: ..."
+// when that was not the running process).
+func (m *Manager) Status(name string) (platform.ServiceStatus, error) {
 	st, detail, mainPID, err := managerState(name)
 	if err != nil {
-		return Status{State: Unknown}, err
+		return platform.ServiceStatus{State: platform.ServiceUnknown, Detail: err.Error()}, err
 	}
-	out := Status{State: st, Detail: detail}
-	if st == NotInstalled {
+	out := platform.ServiceStatus{State: st, Detail: detail}
+	if st == platform.ServiceNotInstalled {
 		return out, nil
 	}
 	sup, err := ReadSupervisorStatus(name)
@@ -121,22 +90,38 @@ func (m *Manager) Status(name string) (Status, error) {
 		out.Detail += "; " + err.Error()
 		return out, nil
 	}
-	out.Supervisor = sup
-	out.Current = st == Running && sup != nil && ((mainPID != 0 && sup.PID == mainPID) || (mainPID == 0 && processAlive(sup.PID)))
-	out.Listening = out.Current && sup.State == SupListening
+	out.Supervised = st == platform.ServiceRunning && sup != nil && ((mainPID != 0 && sup.PID == mainPID) || (mainPID == 0 && processAlive(sup.PID)))
+	out.Listening = out.Supervised && sup.State == SupListening
+	switch {
+	case out.Supervised:
+		out.Supervisor = sup.String()
+	case sup != nil:
+		out.Supervisor = "last run: " + sup.String()
+	case st == platform.ServiceRunning:
+		out.Supervisor = "no status from the running supervisor yet"
+	}
 	return out, nil
 }
+
+// Names returns the official service name and display name of a runner
+// (see Name).
+func (m *Manager) Names(scope, runnerName string) (name, display string) {
+	return Name(scope, runnerName), DisplayName(scope, runnerName)
+}
+
+// Logs returns the service's last n log lines since a time.
+func (m *Manager) Logs(name string, since time.Time, n int) []string { return logs(name, since, n) }
 
 // Install installs s, or, when a service of that name is there with
 // another definition than s's (another runnerctl path, an older
 // runnerctl's unit, an edit by hand), stops it and installs s's in its
 // place. It reports whether it changed anything; it does not start it.
-func (m *Manager) Install(s Spec) (changed bool, err error) {
+func (m *Manager) Install(s platform.ServiceSpec) (changed bool, err error) {
 	st, err := m.state(s.Name)
 	if err != nil {
 		return false, err
 	}
-	if st != NotInstalled {
+	if st != platform.ServiceNotInstalled {
 		same, err := sameDefinition(s)
 		if err != nil {
 			return false, fmt.Errorf("service %s: read its definition: %w", s.Name, err)
@@ -180,12 +165,12 @@ func (m *Manager) Start(name string) error {
 		return err
 	}
 	switch st {
-	case Running:
+	case platform.ServiceRunning:
 		return nil
-	case NotInstalled:
+	case platform.ServiceNotInstalled:
 		return fmt.Errorf("service %s: start: not installed", name)
 	}
-	sv, err := newService(Spec{Name: name})
+	sv, err := newService(platform.ServiceSpec{Name: name})
 	if err != nil {
 		return err
 	}
@@ -203,10 +188,10 @@ func (m *Manager) Stop(name string) error {
 	if err != nil {
 		return err
 	}
-	if st == Stopped || st == NotInstalled {
+	if st == platform.ServiceStopped || st == platform.ServiceNotInstalled {
 		return nil
 	}
-	sv, err := newService(Spec{Name: name})
+	sv, err := newService(platform.ServiceSpec{Name: name})
 	if err != nil {
 		return err
 	}
@@ -224,13 +209,13 @@ func (m *Manager) Uninstall(name string) error {
 	if err != nil {
 		return err
 	}
-	if st == NotInstalled {
+	if st == platform.ServiceNotInstalled {
 		return removeLeftovers(name)
 	}
 	if err := m.Stop(name); err != nil {
 		return err
 	}
-	sv, err := newService(Spec{Name: name})
+	sv, err := newService(platform.ServiceSpec{Name: name})
 	if err != nil {
 		return err
 	}
@@ -260,25 +245,25 @@ func removeLeftovers(name string) error {
 }
 
 // kardianosState asks kardianos for the state (launchd, Windows, OpenRC, ...).
-func kardianosState(name string) (State, error) {
-	sv, err := newService(Spec{Name: name})
+func kardianosState(name string) (platform.ServiceState, error) {
+	sv, err := newService(platform.ServiceSpec{Name: name})
 	if err != nil {
-		return Unknown, err
+		return platform.ServiceUnknown, err
 	}
 	st, err := sv.Status()
 	if errors.Is(err, ks.ErrNotInstalled) {
-		return NotInstalled, nil
+		return platform.ServiceNotInstalled, nil
 	}
 	if err != nil {
-		return Unknown, fmt.Errorf("service %s: status: %w", name, err)
+		return platform.ServiceUnknown, fmt.Errorf("service %s: status: %w", name, err)
 	}
 	switch st {
 	case ks.StatusRunning:
-		return Running, nil
+		return platform.ServiceRunning, nil
 	case ks.StatusStopped:
-		return Stopped, nil
+		return platform.ServiceStopped, nil
 	}
-	return Unknown, nil
+	return platform.ServiceUnknown, nil
 }
 
 // prepareStatusDir makes the supervisor's status directory for a
@@ -286,7 +271,7 @@ func kardianosState(name string) (State, error) {
 // RuntimeDirectory=; SysV and Windows supervisors run as root or the
 // service account and make it themselves: a directory given to the runner
 // user there would only let a job plant things in it).
-func prepareStatusDir(s Spec) error {
+func prepareStatusDir(s platform.ServiceSpec) error {
 	if ks.Platform() != "darwin-launchd" || s.User == "" {
 		return nil
 	}

@@ -4,22 +4,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strings"
-)
 
-// Spec describes the service of one runner.
-type Spec struct {
-	Name        string // see Name
-	DisplayName string
-	Description string
-	// Executable and Args are the command: runnerctl run --dir DIR.
-	Executable string
-	Args       []string
-	// User runs the service (systemd User=, launchd UserName, the Windows
-	// account); "" means the manager's default (root, LocalSystem).
-	User string
-	// Dir is the working directory (the runner directory).
-	Dir string
-}
+	"github.com/runnerctl/runnerctl/platform"
+)
 
 // StopTimeout bounds a service stop: the supervisor gives the listener 30 s
 // to cancel a running job (its own bound on SIGTERM) and then kills it.
@@ -45,7 +32,7 @@ func systemdQuote(s string) string {
 // to runnerctl run only (KillMode=mixed: it turns it into the listener's
 // graceful SIGINT) and SIGKILL to the whole cgroup if it is not done in
 // TimeoutStopSec.
-func SystemdUnit(s Spec) string {
+func SystemdUnit(s platform.ServiceSpec) string {
 	var b strings.Builder
 	cmd := []string{systemdQuote(s.Executable)}
 	for _, a := range s.Args {
@@ -74,7 +61,7 @@ func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) 
 // says Provides: NAME (not a path), answers status with the LSB codes (0
 // running, 3 stopped) and gives the supervisor time to stop the listener
 // gracefully before it kills it.
-func SysVScript(s Spec) string {
+func SysVScript(s platform.ServiceSpec) string {
 	cmd := []string{shQuote(s.Executable)}
 	for _, a := range s.Args {
 		cmd = append(cmd, shQuote(a))
@@ -165,7 +152,7 @@ func xmlText(s string) string {
 // LaunchdPlist renders a LaunchDaemon (system-wide, runs without a login,
 // unlike the official svc.sh's LaunchAgent): UserName, RunAtLoad and
 // KeepAlive so a failed runnerctl run is started again.
-func LaunchdPlist(s Spec) string {
+func LaunchdPlist(s platform.ServiceSpec) string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -210,7 +197,7 @@ type WindowsSettings struct {
 }
 
 // Windows returns the SCM settings for s.
-func Windows(s Spec) WindowsSettings {
+func Windows(s platform.ServiceSpec) WindowsSettings {
 	acct := s.User
 	if acct == "" {
 		acct = WindowsAccount

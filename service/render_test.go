@@ -14,8 +14,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-func spec() Spec {
-	return Spec{
+func spec() platform.ServiceSpec {
+	return platform.ServiceSpec{
 		Name: Name("acme-app", "ci 1", "linux"), DisplayName: DisplayName("acme-app", "ci 1"),
 		Description: "GitHub Actions self-hosted runner ci 1, supervised by runnerctl",
 		Executable:  "/usr/local/bin/runnerctl", Args: []string{"run", "--dir", "/opt/actions runner", "--service", Name("acme-app", "ci 1", "linux")},

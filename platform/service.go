@@ -1,0 +1,48 @@
+package platform
+
+// ServiceSpec describes the OS service of one runner: it runs Executable
+// Args (runnerctl run --dir DIR --service NAME) as User in Dir. One
+// definition for the pipeline (bootstrap) and the service manager
+// (service), which do not import each other.
+type ServiceSpec struct {
+	Name        string // actions.runner.<scope>.<runner>
+	DisplayName string
+	Description string
+	Executable  string
+	Args        []string
+	// User runs the service (systemd User=, launchd UserName, the Windows
+	// account); "" means the manager's default (root, LocalSystem).
+	User string
+	// Dir is the working directory (the runner directory).
+	Dir string
+}
+
+// ServiceState is a service's state as its manager reports it. Only
+// ServiceRunning means the service's process is up.
+type ServiceState string
+
+// Service states. Restarting is systemd's "activating (auto-restart)": the
+// process exited and is started again after RestartSec.
+const (
+	ServiceNotInstalled ServiceState = "not-installed"
+	ServiceStopped      ServiceState = "stopped"
+	ServiceRunning      ServiceState = "running"
+	ServiceStarting     ServiceState = "starting"
+	ServiceRestarting   ServiceState = "restarting"
+	ServiceStopping     ServiceState = "stopping"
+	ServiceFailed       ServiceState = "failed"
+	ServiceUnknown      ServiceState = "unknown"
+)
+
+// ServiceStatus is a service's state as its manager and its supervisor
+// (`runnerctl run`) report it.
+type ServiceStatus struct {
+	State ServiceState
+	// Detail is the manager's own account ("activating (auto-restart),
+	// last exit status=203/EXEC"); Supervisor the supervisor's ("listening
+	// since ...", "last run: stopped: ..."). Both for people.
+	Detail, Supervisor string
+	// Supervised: the running supervisor keeps a status file, so
+	// Listening is the local signal that the listener listens.
+	Supervised, Listening bool
+}

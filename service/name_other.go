@@ -1,0 +1,5 @@
+//go:build !windows && !darwin
+
+package service
+
+func hostRule() nameRule { return linuxRule() }

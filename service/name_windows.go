@@ -1,0 +1,3 @@
+package service
+
+func hostRule() nameRule { return windowsRule() }
