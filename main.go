@@ -801,35 +801,6 @@ func splitList(in []string) []string {
 	return out
 }
 
-// osServices hands the service package's manager to the pipeline.
-type osServices struct{ *service.Manager }
-
-func (s osServices) Names(scope, runnerName string) (string, string) {
-	return service.Name(scope, runnerName, runtime.GOOS), service.DisplayName(scope, runnerName)
-}
-
-func (s osServices) Install(spec bootstrap.ServiceSpec) (bool, error) {
-	return s.Manager.Install(service.Spec(spec))
-}
-
-func (s osServices) Status(name string) (bootstrap.ServiceStatus, error) {
-	st, err := s.Manager.Status(name)
-	out := bootstrap.ServiceStatus{State: string(st.State), Detail: st.Detail, Supervised: st.Current, Listening: st.Listening}
-	switch {
-	case st.Supervisor != nil && st.Current:
-		out.Supervisor = st.Supervisor.String()
-	case st.Supervisor != nil:
-		out.Supervisor = "last run: " + st.Supervisor.String()
-	case st.State == service.Running:
-		out.Supervisor = "no status from the running supervisor yet"
-	}
-	return out, err
-}
-
-func (s osServices) Logs(name string, since time.Time, n int) []string {
-	return service.Logs(name, since, n)
-}
-
 func runInstall(o opts) error {
 	po := packageOptions(o)
 	if err := po.Validate(); err != nil {
@@ -857,7 +828,7 @@ func runInstall(o opts) error {
 		}
 		envLines = append(envLines, "NODE_EXTRA_CA_CERTS="+ca)
 	}
-	res, err := bootstrap.Install(o.Context.Context, c, osServices{service.New(o.log)}, cache, f, bootstrap.InstallOptions{
+	res, err := bootstrap.Install(o.Context.Context, c, service.New(o.log), cache, f, bootstrap.InstallOptions{
 		Target: c.Target(), Package: po, Dir: o.String("dir"), User: o.String("user"), AllowRoot: o.Bool("allow-root"),
 		Runner: runner.Config{
 			Name: o.String("name"), Labels: splitList(o.StringSlice("labels")), NoDefaultLabels: o.Bool("no-default-labels"),
@@ -934,7 +905,7 @@ func runUninstall(o opts) error {
 			errs = append(errs, err)
 			continue
 		}
-		res, err := bootstrap.Uninstall(o.Context.Context, api(c), osServices{service.New(o.log)}, bootstrap.UninstallOptions{
+		res, err := bootstrap.Uninstall(o.Context.Context, api(c), service.New(o.log), bootstrap.UninstallOptions{
 			Dir: dir, KeepFiles: o.Bool("keep-files"), IndexDir: o.String("index-dir"),
 		}, o.env.redactor, o.log)
 		if err != nil {
@@ -969,7 +940,7 @@ func runStatus(o opts) error {
 		if err != nil {
 			return err
 		}
-		rep, err := bootstrap.Status(o.Context.Context, api(c), osServices{service.New(o.log)}, dir)
+		rep, err := bootstrap.Status(o.Context.Context, api(c), service.New(o.log), dir)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // waitPolicy times the wait for online (design.md step 9).
@@ -53,7 +55,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 	var askAt time.Time // zero: the API is not asked yet
 	backoff := p.APIMinBackoff
 	lastState, lastServer := "", ""
-	var st ServiceStatus
+	var st platform.ServiceStatus
 	for {
 		now := time.Now()
 		s, err := svc.Status(res.Service)
@@ -61,12 +63,12 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 			log.Debug("service status", "service", res.Service, "err", err)
 		} else {
 			st = s
-			if k := st.State + "|" + st.Supervisor; k != lastState {
+			if k := string(st.State) + "|" + st.Supervisor; k != lastState {
 				log.Info("service", "service", res.Service, "state", st.State, "manager", st.Detail, "supervisor", st.Supervisor)
 				lastState = k
 			}
 			switch st.State {
-			case ServiceFailed, ServiceStopped, ServiceNotInstalled:
+			case platform.ServiceFailed, platform.ServiceStopped, platform.ServiceNotInstalled:
 				return failure.Wrap(failure.Service, fmt.Errorf("runner %q (id %d) cannot come online: service %s is %s%s",
 					res.Name, res.ID, res.Service, st.State, serviceReport(svc, res.Service, st, since)))
 			}
@@ -121,7 +123,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 // serviceReport is what an operator needs to see when a service does not
 // bring its runner online: the manager's and the supervisor's words and
 // the service's last log lines.
-func serviceReport(svc ServiceManager, name string, st ServiceStatus, since time.Time) string {
+func serviceReport(svc ServiceManager, name string, st platform.ServiceStatus, since time.Time) string {
 	var b strings.Builder
 	if st.Detail != "" {
 		fmt.Fprintf(&b, " (%s)", st.Detail)

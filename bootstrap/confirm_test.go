@@ -10,26 +10,28 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // fakeServices is a ServiceManager whose status a test scripts: the
 // state of each Status call in turn (the last one repeats).
 type fakeServices struct {
 	mu       sync.Mutex
-	statuses []ServiceStatus
+	statuses []platform.ServiceStatus
 	calls    int
 	logs     []string
 }
 
-func (f *fakeServices) Names(scope, n string) (string, string) { return "svc." + n, n }
-func (f *fakeServices) Platform() string                       { return "fake" }
-func (f *fakeServices) Install(ServiceSpec) (bool, error)      { return true, nil }
-func (f *fakeServices) Start(string) error                     { return nil }
-func (f *fakeServices) Restart(string) error                   { return nil }
-func (f *fakeServices) Stop(string) error                      { return nil }
-func (f *fakeServices) Uninstall(string) error                 { return nil }
-func (f *fakeServices) Logs(string, time.Time, int) []string   { return f.logs }
-func (f *fakeServices) Status(string) (ServiceStatus, error) {
+func (f *fakeServices) Names(scope, n string) (string, string)     { return "svc." + n, n }
+func (f *fakeServices) Platform() string                           { return "fake" }
+func (f *fakeServices) Install(platform.ServiceSpec) (bool, error) { return true, nil }
+func (f *fakeServices) Start(string) error                         { return nil }
+func (f *fakeServices) Restart(string) error                       { return nil }
+func (f *fakeServices) Stop(string) error                          { return nil }
+func (f *fakeServices) Uninstall(string) error                     { return nil }
+func (f *fakeServices) Logs(string, time.Time, int) []string       { return f.logs }
+func (f *fakeServices) Status(string) (platform.ServiceStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	i := min(f.calls, len(f.statuses)-1)
@@ -71,14 +73,14 @@ func runConfirm(t *testing.T, svc *fakeServices, api *fakeRunnerAPI, wait time.D
 }
 
 var (
-	starting  = ServiceStatus{State: ServiceRunning, Supervised: true, Supervisor: "starting"}
-	listening = ServiceStatus{State: ServiceRunning, Supervised: true, Listening: true, Supervisor: "listening"}
+	starting  = platform.ServiceStatus{State: platform.ServiceRunning, Supervised: true, Supervisor: "starting"}
+	listening = platform.ServiceStatus{State: platform.ServiceRunning, Supervised: true, Listening: true, Supervisor: "listening"}
 )
 
 // The API is asked only once the supervisor says the listener listens,
 // and once is enough when the server agrees.
 func TestConfirmWaitsForTheLocalSignal(t *testing.T) {
-	svc := &fakeServices{statuses: []ServiceStatus{starting, starting, starting, starting, starting, listening}}
+	svc := &fakeServices{statuses: []platform.ServiceStatus{starting, starting, starting, starting, starting, listening}}
 	api := &fakeRunnerAPI{status: []string{"online"}}
 	res, err := runConfirm(t, svc, api, 5*time.Second)
 	if err != nil || res.Status != "online" {
@@ -92,7 +94,7 @@ func TestConfirmWaitsForTheLocalSignal(t *testing.T) {
 // When the server lags behind the local signal, the API is asked again
 // with back-off (doubling, capped), not at the local polling rate.
 func TestConfirmBacksOffOnTheAPI(t *testing.T) {
-	svc := &fakeServices{statuses: []ServiceStatus{listening}}
+	svc := &fakeServices{statuses: []platform.ServiceStatus{listening}}
 	api := &fakeRunnerAPI{status: []string{"offline", "offline", "offline", "offline", "online"}}
 	if _, err := runConfirm(t, svc, api, 5*time.Second); err != nil {
 		t.Fatal(err)
@@ -115,7 +117,7 @@ func TestConfirmBacksOffOnTheAPI(t *testing.T) {
 // A supervisor that never says it listens: the API is never asked, and
 // the timeout (exit 8) quotes the service's state and its last log lines.
 func TestConfirmTimeoutQuotesTheServiceLog(t *testing.T) {
-	svc := &fakeServices{statuses: []ServiceStatus{{State: "restarting", Detail: "activating (auto-restart), last exit status=203/EXEC", Supervised: true}},
+	svc := &fakeServices{statuses: []platform.ServiceStatus{{State: platform.ServiceRestarting, Detail: "activating (auto-restart), last exit status=203/EXEC", Supervised: true}},
 		logs: []string{"Failed to execute /tmp/runnerctl: No such file or directory"}}
 	api := &fakeRunnerAPI{status: []string{"offline"}}
 	_, err := runConfirm(t, svc, api, 200*time.Millisecond)
@@ -136,7 +138,7 @@ func TestConfirmTimeoutQuotesTheServiceLog(t *testing.T) {
 // No status file to watch (an older supervisor): the API is asked after
 // the grace period, with back-off.
 func TestConfirmWithoutLocalSignal(t *testing.T) {
-	svc := &fakeServices{statuses: []ServiceStatus{{State: ServiceRunning}}}
+	svc := &fakeServices{statuses: []platform.ServiceStatus{{State: platform.ServiceRunning}}}
 	api := &fakeRunnerAPI{status: []string{"offline", "online"}}
 	start := time.Now()
 	if _, err := runConfirm(t, svc, api, 5*time.Second); err != nil {
@@ -149,8 +151,8 @@ func TestConfirmWithoutLocalSignal(t *testing.T) {
 
 // A service that fails or stops ends the wait at once (exit 7), with its log.
 func TestConfirmFailsFastOnADeadService(t *testing.T) {
-	for _, st := range []string{ServiceFailed, ServiceStopped, ServiceNotInstalled} {
-		svc := &fakeServices{statuses: []ServiceStatus{starting, {State: st, Supervisor: "stopped: runner listener exited 1"}}, logs: []string{"the runner is not configured"}}
+	for _, st := range []platform.ServiceState{platform.ServiceFailed, platform.ServiceStopped, platform.ServiceNotInstalled} {
+		svc := &fakeServices{statuses: []platform.ServiceStatus{starting, {State: st, Supervisor: "stopped: runner listener exited 1"}}, logs: []string{"the runner is not configured"}}
 		start := time.Now()
 		_, err := runConfirm(t, svc, &fakeRunnerAPI{status: []string{"offline"}}, time.Minute)
 		if failure.KindOf(err) != failure.Service || time.Since(start) > 10*time.Second {
@@ -165,7 +167,7 @@ func TestConfirmFailsFastOnADeadService(t *testing.T) {
 // --wait bounds a request that would wait longer (rate-limit waits,
 // retries): exit 8 when the wait is up, not minutes later.
 func TestConfirmBoundsTheRequest(t *testing.T) {
-	svc := &fakeServices{statuses: []ServiceStatus{listening}}
+	svc := &fakeServices{statuses: []platform.ServiceStatus{listening}}
 	start := time.Now()
 	_, err := runConfirm(t, svc, &fakeRunnerAPI{block: true}, 300*time.Millisecond)
 	if failure.KindOf(err) != failure.Timeout || time.Since(start) > 5*time.Second {

@@ -160,7 +160,7 @@ func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
 			row("config", "not registered (no .runner)")
 		}
 		if r.Service != "" {
-			state := r.ServiceState
+			state := string(r.ServiceState)
 			if r.ServiceDetail != "" && r.ServiceDetail != state {
 				state += ": " + r.ServiceDetail
 			}

@@ -13,42 +13,6 @@ import (
 	"github.com/runnerctl/runnerctl/platform"
 )
 
-// ServiceSpec describes the OS service of one runner: it runs
-// Executable Args (runnerctl run --dir DIR --service NAME) as User in Dir.
-type ServiceSpec struct {
-	Name        string
-	DisplayName string
-	Description string
-	Executable  string
-	Args        []string
-	User        string
-	Dir         string
-}
-
-// Service states reported by ServiceManager.Status. Only running means
-// the service's process is up.
-const (
-	ServiceNotInstalled = "not-installed"
-	ServiceStopped      = "stopped"
-	ServiceRunning      = "running"
-	ServiceFailed       = "failed"
-)
-
-// ServiceStatus is a service's state as its manager and its supervisor
-// (`runnerctl run`) report it.
-type ServiceStatus struct {
-	// State is one of the Service* states, or starting, restarting,
-	// stopping, unknown.
-	State string
-	// Detail is the manager's own account ("activating (auto-restart),
-	// last exit status=203/EXEC"); Supervisor the supervisor's ("listening
-	// since ...", "stopped: ..."). Both for people.
-	Detail, Supervisor string
-	// Supervised: the running supervisor keeps a status file, so
-	// Listening is the local signal that the listener listens.
-	Supervised, Listening bool
-}
-
 // ServiceManager is what the pipeline needs from the host's service
 // manager; main hands it the service package's. Install installs a
 // service or rewrites one whose definition differs, reporting whether it
@@ -57,20 +21,20 @@ type ServiceStatus struct {
 type ServiceManager interface {
 	Names(scope, runnerName string) (name, display string)
 	Platform() string
-	Install(ServiceSpec) (changed bool, err error)
+	Install(platform.ServiceSpec) (changed bool, err error)
 	Start(name string) error
 	Restart(name string) error
 	Stop(name string) error
 	Uninstall(name string) error
-	Status(name string) (ServiceStatus, error)
+	Status(name string) (platform.ServiceStatus, error)
 	// Logs returns the service's last n log lines since a time (journal,
 	// SysV log).
 	Logs(name string, since time.Time, n int) []string
 }
 
 // serviceSpec is the service runnerctl installs for a runner.
-func serviceSpec(name, display, runnerName, url, dir, user, exe string) ServiceSpec {
-	return ServiceSpec{Name: name, DisplayName: display,
+func serviceSpec(name, display, runnerName, url, dir, user, exe string) platform.ServiceSpec {
+	return platform.ServiceSpec{Name: name, DisplayName: display,
 		Description: "GitHub Actions self-hosted runner " + runnerName + " for " + url + ", supervised by runnerctl",
 		Executable:  exe, Args: []string{"run", "--dir", dir, "--service", name}, User: user, Dir: dir}
 }
@@ -78,7 +42,7 @@ func serviceSpec(name, display, runnerName, url, dir, user, exe string) ServiceS
 // ensureService installs the service or repairs its definition, and
 // starts it unless it runs as defined. It reports whether it changed
 // anything.
-func ensureService(svc ServiceManager, spec ServiceSpec, rb *rollback) (bool, error) {
+func ensureService(svc ServiceManager, spec platform.ServiceSpec, rb *rollback) (bool, error) {
 	st, err := svc.Status(spec.Name)
 	if err != nil {
 		return false, failure.Wrap(failure.Service, err)
@@ -87,13 +51,13 @@ func ensureService(svc ServiceManager, spec ServiceSpec, rb *rollback) (bool, er
 	if err != nil {
 		return false, failure.Wrap(failure.Service, err)
 	}
-	if st.State == ServiceNotInstalled && rb != nil {
+	if st.State == platform.ServiceNotInstalled && rb != nil {
 		rb.push("remove the service "+spec.Name, func() error {
 			_ = os.Remove(filepath.Join(spec.Dir, runner.ServiceMarker))
 			return svc.Uninstall(spec.Name)
 		})
 	}
-	if !changed && st.State == ServiceRunning {
+	if !changed && st.State == platform.ServiceRunning {
 		return false, nil
 	}
 	// Not running: stopped, or restarting/failed (a runnerctl that was not
@@ -159,7 +123,7 @@ func refreshService(svc ServiceManager, e IndexEntry, exe string, replaced bool,
 		log.Error("could not read the service of another runner: left as it is", "service", name, "err", err)
 		return false
 	}
-	if st.State == ServiceNotInstalled {
+	if st.State == platform.ServiceNotInstalled {
 		return true
 	}
 	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, e.Dir, e.User, exe))
@@ -167,7 +131,7 @@ func refreshService(svc ServiceManager, e IndexEntry, exe string, replaced bool,
 		log.Error("could not update the service of another runner", "service", name, "err", err)
 		return false
 	}
-	if st.State == ServiceStopped || (!changed && !replaced) {
+	if st.State == platform.ServiceStopped || (!changed && !replaced) {
 		return true
 	}
 	if err := svc.Restart(name); err != nil {

@@ -5,27 +5,29 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // recordingServices is a ServiceManager with fixed states that records
 // what is done to which service.
 type recordingServices struct {
 	fakeServices
-	state map[string]string
+	state map[string]platform.ServiceState
 	did   []string
 }
 
 func (r *recordingServices) Names(scope, n string) (string, string) {
 	return "actions.runner." + scope + "." + n, n
 }
-func (r *recordingServices) Status(name string) (ServiceStatus, error) {
+func (r *recordingServices) Status(name string) (platform.ServiceStatus, error) {
 	st, ok := r.state[name]
 	if !ok {
-		st = ServiceNotInstalled
+		st = platform.ServiceNotInstalled
 	}
-	return ServiceStatus{State: st}, nil
+	return platform.ServiceStatus{State: st}, nil
 }
-func (r *recordingServices) Install(s ServiceSpec) (bool, error) {
+func (r *recordingServices) Install(s platform.ServiceSpec) (bool, error) {
 	r.did = append(r.did, "install "+s.Name+" "+s.Executable)
 	return false, nil
 }
@@ -51,8 +53,8 @@ func TestRefreshServices(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc := &recordingServices{state: map[string]string{
-		"actions.runner.acme-app.a": ServiceRunning, "actions.runner.acme-app.b": ServiceStopped, "actions.runner.acme-app.c": "restarting",
+	svc := &recordingServices{state: map[string]platform.ServiceState{
+		"actions.runner.acme-app.a": platform.ServiceRunning, "actions.runner.acme-app.b": platform.ServiceStopped, "actions.runner.acme-app.c": platform.ServiceRestarting,
 	}}
 	log := slog.New(slog.DiscardHandler)
 	if !refreshServices(svc, index, "/r/self", "/usr/local/bin/runnerctl", true, log) {

@@ -209,17 +209,17 @@ func Dirs(dir string, all bool, indexDir string) ([]string, error) {
 
 // StatusReport is what `runnerctl status` shows for one runner directory.
 type StatusReport struct {
-	Dir          string `json:"dir"`
-	Installed    bool   `json:"installed"`
-	Name         string `json:"name,omitempty"`
-	ID           int64  `json:"id,omitempty"`
-	URL          string `json:"url,omitempty"`
-	User         string `json:"user,omitempty"`
-	Package      string `json:"package,omitempty"`
-	Version      string `json:"version,omitempty"`
-	Configured   bool   `json:"configured"`
-	Service      string `json:"service,omitempty"`
-	ServiceState string `json:"service_state,omitempty"`
+	Dir          string                `json:"dir"`
+	Installed    bool                  `json:"installed"`
+	Name         string                `json:"name,omitempty"`
+	ID           int64                 `json:"id,omitempty"`
+	URL          string                `json:"url,omitempty"`
+	User         string                `json:"user,omitempty"`
+	Package      string                `json:"package,omitempty"`
+	Version      string                `json:"version,omitempty"`
+	Configured   bool                  `json:"configured"`
+	Service      string                `json:"service,omitempty"`
+	ServiceState platform.ServiceState `json:"service_state,omitempty"`
 	// ServiceDetail is the manager's own account; Supervisor the
 	// supervisor's (listening, relaunching after an exit, stopped and why).
 	ServiceDetail string         `json:"service_detail,omitempty"`
@@ -258,7 +258,7 @@ func Status(ctx context.Context, api LifecycleAPI, svc ServiceManager, dir strin
 	if rep.Service != "" {
 		st, err := svc.Status(rep.Service)
 		if err != nil {
-			st = ServiceStatus{State: "unknown", Detail: err.Error()}
+			st = platform.ServiceStatus{State: platform.ServiceUnknown, Detail: err.Error()}
 		}
 		rep.ServiceState, rep.ServiceDetail, rep.Supervisor = st.State, st.Detail, st.Supervisor
 	}

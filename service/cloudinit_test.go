@@ -113,7 +113,7 @@ func TestCloudInitFirstBoot(t *testing.T) {
 	if u, ok := cfg["user"].(string); ok && u != "" {
 		user = u
 	}
-	svcName := service.Name("acme-app", name, "linux")
+	svcName := service.Name("acme-app", name)
 
 	// The container's disk: the cached rootfs (pristine) under a persistent
 	// upper layer that holds the NoCloud seed and what the boots write.

@@ -145,7 +145,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	}
 	ci, bad1, late1, closed1 := "ci-"+tag, "bad-"+tag, "late-"+tag, "closed-"+tag
 	install := append([]string{"install", "--name", ci, "--labels", "gpu,big", "--dir", dir, "--wait", "30s"}, common...)
-	svcName := service.Name("acme-app", ci, "linux")
+	svcName := service.Name("acme-app", ci)
 	priv := h.operatorCopy()
 	t.Cleanup(func() {
 		// Whatever happened, leave no service, directory, user or index behind.
@@ -274,7 +274,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	if code != 6 {
 		t.Fatalf("refused name: exit %d, want 6\n%s", code, out)
 	}
-	noTrace(t, h, f, bad, bad1, unitFiles(service.Name("acme-app", bad1, "linux")))
+	noTrace(t, h, f, bad, bad1, unitFiles(service.Name("acme-app", bad1)))
 
 	// A runner that never comes online: exit 8, rolled back.
 	f.srv.HoldOffline(late1)
@@ -291,7 +291,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	if i := strings.Index(out, "runnerctl: error:"); i >= 0 {
 		t.Logf("never online, install says:\n%s", out[i:])
 	}
-	noTrace(t, h, f, late, late1, unitFiles(service.Name("acme-app", late1, "linux")))
+	noTrace(t, h, f, late, late1, unitFiles(service.Name("acme-app", late1)))
 
 	// A --dir the runner user cannot reach: exit 2 naming the directory
 	// and its mode, before anything is registered.
@@ -487,7 +487,7 @@ func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
 	}
 	first, second := "a-"+tag, "b-"+tag
 	install(f.bin, first)
-	svc1 := service.Name("acme-app", first, "linux")
+	svc1 := service.Name("acme-app", first)
 	stable := filepath.Join(binDir, "runnerctl")
 	if exe := supervisorExe(t, svc1); exe != stable {
 		t.Fatalf("%s runs %s, want %s", svc1, exe, stable)

@@ -6,19 +6,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"howett.net/plist"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func spec() platform.ServiceSpec {
 	return platform.ServiceSpec{
-		Name: Name("acme-app", "ci 1", "linux"), DisplayName: DisplayName("acme-app", "ci 1"),
+		Name: nameFor("acme-app", "ci 1", linuxRule()), DisplayName: DisplayName("acme-app", "ci 1"),
 		Description: "GitHub Actions self-hosted runner ci 1, supervised by runnerctl",
-		Executable:  "/usr/local/bin/runnerctl", Args: []string{"run", "--dir", "/opt/actions runner", "--service", Name("acme-app", "ci 1", "linux")},
+		Executable:  "/usr/local/bin/runnerctl", Args: []string{"run", "--dir", "/opt/actions runner", "--service", nameFor("acme-app", "ci 1", linuxRule())},
 		User: "runner", Dir: "/opt/actions runner",
 	}
 }
@@ -41,30 +44,33 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestName(t *testing.T) {
+	rules := map[string]nameRule{"linux": linuxRule(), "darwin": darwinRule(), "windows": windowsRule()}
 	for _, c := range []struct{ scope, runner, goos, want string }{
 		{"acme-app", "ci-1", "linux", "actions.runner.acme-app.ci-1"},
 		{"acme", "ci 1", "darwin", "actions.runner.acme.ci_1"},
 		{"enterprises-big", "a/b", "windows", "actions.runner.enterprises-big.a-b"},
 	} {
-		if got := Name(c.scope, c.runner, c.goos); got != c.want {
-			t.Errorf("Name(%q, %q, %s) = %q, want %q", c.scope, c.runner, c.goos, got, c.want)
+		if got := nameFor(c.scope, c.runner, rules[c.goos]); got != c.want {
+			t.Errorf("Name(%q, %q) on %s = %q, want %q", c.scope, c.runner, c.goos, got, c.want)
 		}
 	}
 	long := strings.Repeat("r", 120)
 	scope := strings.Repeat("o", 90)
 	for goos, limit := range map[string]int{"linux": 150 - len(".service"), "darwin": 150, "windows": 80} {
-		got := Name(scope, long, goos)
+		got := nameFor(scope, long, rules[goos])
 		if len(got) > limit {
 			t.Errorf("%s: %d characters > %d: %s", goos, len(got), limit, got)
 		}
-		if got != Name(scope, long, goos) {
+		if got != nameFor(scope, long, rules[goos]) {
 			t.Errorf("%s: the truncated name is not stable", goos)
 		}
 		parts := strings.SplitN(strings.TrimPrefix(got, "actions.runner."), ".", 2)
-		scopeMax := map[string]int{"linux": 70, "darwin": 70, "windows": 45}[goos]
-		if len(parts[0]) > scopeMax || !strings.HasSuffix(parts[1], "") || parts[1][len(parts[1])-5] != '-' {
-			t.Errorf("%s: want scope ≤ %d and a -NNNN suffix: %s", goos, scopeMax, got)
+		if len(parts) != 2 || len(parts[0]) > rules[goos].ScopeMax || !regexp.MustCompile(`-[0-9]{4}$`).MatchString(parts[1]) {
+			t.Errorf("%s: want scope ≤ %d and a -NNNN suffix: %s", goos, rules[goos].ScopeMax, got)
 		}
+	}
+	if Name("acme-app", "ci-1") != nameFor("acme-app", "ci-1", hostRule()) {
+		t.Error("Name does not use this OS's rule")
 	}
 }
 
@@ -121,7 +127,7 @@ func TestRenderSysV(t *testing.T) {
 
 func TestRenderLaunchd(t *testing.T) {
 	s := spec()
-	s.Name = Name("acme-app", "ci 1", "darwin")
+	s.Name = nameFor("acme-app", "ci 1", darwinRule())
 	xml := LaunchdPlist(s)
 	golden(t, "launchd.plist.golden", xml)
 	var got struct {
@@ -144,7 +150,7 @@ func TestRenderLaunchd(t *testing.T) {
 
 func TestRenderWindows(t *testing.T) {
 	s := spec()
-	s.Name, s.User = Name("acme-app", "ci 1", "windows"), ""
+	s.Name, s.User = nameFor("acme-app", "ci 1", windowsRule()), ""
 	s.Executable, s.Args, s.Dir = `C:\Program Files\runnerctl\runnerctl.exe`, []string{"run", "--dir", `C:\actions-runner`}, `C:\actions-runner`
 	b, err := json.MarshalIndent(Windows(s), "", "  ")
 	if err != nil {
