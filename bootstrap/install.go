@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
-	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/runner"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
@@ -39,13 +38,16 @@ type InstallOptions struct {
 	// AllowRoot runs the runner as root (RUNNER_ALLOW_RUNASROOT).
 	AllowRoot bool
 	Runner    runner.Config
-	// Env holds KEY=VALUE lines for the runner's .env (--env, proxies, CA).
+	// Env holds the user's KEY=VALUE lines for the runner's .env (--env);
+	// Proxy and CAFile (as NODE_EXTRA_CA_CERTS) are added to them.
 	Env       []string
+	Proxy     github.Proxy
+	CAFile    string
 	NoService bool
 	// Wait bounds the wait for the runner to come online; 0 skips it.
 	Wait          time.Duration
 	KeepOnFailure bool
-	// Executable is this runnerctl's path. The service runs it in place
+	// Executable is this runnerctl's path ("": Executable()). The service runs it in place
 	// when it is in a stable root-owned directory, else a copy in BinDir
 	// (default platform.DefaultBinDir()); see placeBinary.
 	Executable string
@@ -77,28 +79,6 @@ type InstallResult struct {
 	Repaired  bool `json:"repaired,omitempty"`
 }
 
-// rollback undoes, newest first, what an install created.
-type rollback struct {
-	log   *slog.Logger
-	steps []func() error
-	names []string
-}
-
-func (r *rollback) push(name string, f func() error) {
-	r.names = append(r.names, name)
-	r.steps = append(r.steps, f)
-}
-
-func (r *rollback) run() {
-	for i := len(r.steps) - 1; i >= 0; i-- {
-		if err := r.steps[i](); err != nil {
-			r.log.Error("rollback: could not "+r.names[i], "err", err)
-		} else {
-			r.log.Info("rollback: " + r.names[i])
-		}
-	}
-}
-
 // runAs decides who runs the runner: "" for ourselves (not root), the
 // runner user, or root with --allow-root.
 func runAs(o InstallOptions) (user string, allowRoot bool, err error) {
@@ -120,13 +100,27 @@ func runAs(o InstallOptions) (user string, allowRoot bool, err error) {
 // Install turns the host into a registered, running runner (design.md,
 // steps 1-9). The same call on an installed runner changes nothing. A
 // failure rolls back what this call created, unless KeepOnFailure.
-func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch.Cache, f *fetch.Fetcher, o InstallOptions, red *secret.Redactor, log *slog.Logger) (res InstallResult, err error) {
+func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, err error) {
 	started := time.Now()
+	api, svc, red, log := d.API, d.Services, d.Redactor, d.Log
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil || o.Dir == "" {
 		return res, failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %v", o.Dir, err))
 	}
 	o.Dir = dir
+	if o.Executable == "" {
+		if o.Executable, err = Executable(); err != nil {
+			return res, fmt.Errorf("install: %w", err)
+		}
+	}
+	o.Env = append(o.Proxy.Env(), o.Env...)
+	if o.CAFile != "" {
+		ca, err := filepath.Abs(o.CAFile)
+		if err != nil {
+			return res, failure.Wrap(failure.Usage, fmt.Errorf("--ca-file: %w", err))
+		}
+		o.Env = append(o.Env, "NODE_EXTRA_CA_CERTS="+ca)
+	}
 	if o.Runner.Name == "" {
 		if o.Runner.Name, err = os.Hostname(); err != nil {
 			return res, failure.Wrap(failure.Usage, errors.New("--name: the host name is unknown, give a runner name"))
@@ -154,9 +148,7 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 		return res, err
 	}
 	owner := user // the runner directory's
-	if user == "root" {
-		user = "" // the service runs as root; config.sh with RUNNER_ALLOW_RUNASROOT
-	}
+	user = serviceUser(user)
 	var bin binaryPlan
 	if svcName != "" {
 		if bin, err = planBinary(o.Executable, o.BinDir, user, o.IndexDir, log); err != nil {
@@ -180,7 +172,7 @@ func Install(ctx context.Context, api LifecycleAPI, svc ServiceManager, c *fetch
 	}()
 
 	// Steps 3-6: package, directory, user (Prepare cleans up after itself).
-	prep, err := Prepare(ctx, api, c, f, PrepareOptions{Package: o.Package, Dir: dir, User: owner, Version: o.Version}, log)
+	prep, err := Prepare(ctx, d, PrepareOptions{Package: o.Package, Dir: dir, User: owner, Version: o.Version})
 	if err != nil {
 		return res, err
 	}
@@ -320,10 +312,7 @@ func recordedUser(indexDir, dir string, st *State) string {
 			}
 		}
 	}
-	if st.User == "root" {
-		return ""
-	}
-	return st.User
+	return serviceUser(st.User)
 }
 
 // recordInstall writes the runner's host index entry and, when it has a

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 )
 
@@ -179,4 +181,90 @@ func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
 		}
 	}
 	return nil
+}
+
+// WriteEntries prints cache entries as sha256sum does, or JSON.
+func WriteEntries(w io.Writer, f Format, es []fetch.Entry) error {
+	if f == "json" {
+		return WriteJSON(w, es)
+	}
+	for _, e := range es {
+		if _, err := fmt.Fprintf(w, "%s  %s\n", e.SHA256, e.Path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WritePrepare reports a prepare.
+func WritePrepare(w io.Writer, f Format, res PrepareResult) error {
+	if f == "json" {
+		return WriteJSON(w, res)
+	}
+	what := "prepared"
+	if res.Unchanged {
+		what = "already prepared"
+	}
+	_, err := fmt.Fprintf(w, "%s %s from %s (sha256 %s)\n", what, res.Dir, res.Package, res.SHA256)
+	return err
+}
+
+// WriteInstall reports an install.
+func WriteInstall(w io.Writer, f Format, res InstallResult) error {
+	if f == "json" {
+		return WriteJSON(w, res)
+	}
+	what := "installed"
+	switch {
+	case res.Unchanged:
+		what = "already installed"
+	case res.Repaired:
+		what = "repaired"
+	}
+	line := fmt.Sprintf("%s runner %s (id %d) in %s", what, res.Name, res.ID, res.Dir)
+	if res.Service != "" {
+		line += fmt.Sprintf(", service %s (%s)", res.Service, res.ServiceManager)
+	}
+	if res.Status != "" {
+		line += fmt.Sprintf(", %s %s after the install started", res.Status, res.OnlineAfter.Round(10*time.Millisecond))
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}
+
+// WriteUninstall reports uninstalls, one line each.
+func WriteUninstall(w io.Writer, f Format, results []UninstallResult) error {
+	if f == "json" {
+		return WriteJSON(w, results)
+	}
+	if len(results) == 0 {
+		_, err := fmt.Fprintln(w, "nothing installed")
+		return err
+	}
+	for _, res := range results {
+		line := fmt.Sprintf("uninstalled runner %s (id %d) from %s", res.Name, res.ID, res.Dir)
+		if res.Nothing {
+			line = "nothing installed in " + res.Dir
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewLogger returns the logger of --log-format and --log-level, writing to w.
+func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, failure.Wrap(failure.Usage, fmt.Errorf("--log-level %q: use debug, info, warn or error", level))
+	}
+	ho := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, failure.Wrap(failure.Usage, fmt.Errorf("--log-format %q: use text or json", format))
 }

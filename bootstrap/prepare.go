@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -137,7 +136,12 @@ func checkReachable(dir, user string) error {
 // and records it in DIR/.runnerctl.json. It registers nothing: it is the
 // golden-image step. The same call again changes nothing. A failure leaves
 // no directory behind.
-func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fetcher, o PrepareOptions, log *slog.Logger) (PrepareResult, error) {
+func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, err error) {
+	c, f, log := d.Cache, d.Fetcher, d.Log
+	var api DownloadsAPI
+	if d.API != nil {
+		api = d.API
+	}
 	if err := o.Package.Validate(); err != nil {
 		return PrepareResult{}, err
 	}
@@ -152,7 +156,7 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 	if err != nil {
 		return PrepareResult{}, err
 	}
-	res := PrepareResult{Dir: dir, Package: src.Filename, User: o.User}
+	res = PrepareResult{Dir: dir, Package: src.Filename, User: o.User}
 
 	if st, err := ReadState(dir); err != nil {
 		return res, err
@@ -206,20 +210,13 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 	}
 	// From here on the directory (and a user made below) is this run's:
 	// remove them if a later step fails.
-	ok := false
+	rb := &rollback{log: log}
 	defer func() {
-		if ok {
-			return
-		}
-		_ = os.RemoveAll(dir)
-		if res.UserCreated {
-			if err := platform.DeleteUser(o.User); err != nil {
-				log.Error("rollback: could not remove the runner user this run created", "user", o.User, "err", err)
-			} else {
-				log.Info("rollback: removed the runner user this run created", "user", o.User)
-			}
+		if err != nil {
+			rb.run()
 		}
 	}()
+	rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
 	if o.User != "" && platform.Privileged() {
 		exists, err := platform.UserExists(o.User)
 		if err != nil {
@@ -230,6 +227,7 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 				return res, fmt.Errorf("prepare: %w", err)
 			}
 			res.UserCreated = true
+			rb.push("remove the runner user "+o.User+" this run created", func() error { return platform.DeleteUser(o.User) })
 			log.Info("created runner user", "user", o.User)
 		}
 		if err := platform.ChownTree(dir, o.User); err != nil {
@@ -248,7 +246,6 @@ func Prepare(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fet
 	}); err != nil {
 		return res, err
 	}
-	ok = true
 	log.Info("runner package prepared", "dir", dir, "package", src.Filename, "sha256", entry.SHA256)
 	return res, nil
 }
@@ -261,7 +258,12 @@ type DownloadOptions struct {
 }
 
 // Download puts packages in the cache and returns the entries.
-func Download(ctx context.Context, api DownloadsAPI, c *fetch.Cache, f *fetch.Fetcher, o DownloadOptions) ([]fetch.Entry, error) {
+func Download(ctx context.Context, d Deps, o DownloadOptions) ([]fetch.Entry, error) {
+	c, f := d.Cache, d.Fetcher
+	var api DownloadsAPI
+	if d.API != nil {
+		api = d.API
+	}
 	if err := o.Package.Validate(); err != nil {
 		return nil, err
 	}

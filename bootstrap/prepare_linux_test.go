@@ -22,9 +22,19 @@ import (
 	"github.com/runnerctl/runnerctl/platform"
 )
 
+// downloadsFunc is an API that only lists packages.
 type downloadsFunc func(context.Context) ([]github.Download, error)
 
 func (f downloadsFunc) Downloads(ctx context.Context) ([]github.Download, error) { return f(ctx) }
+
+type downloadsOnly struct {
+	LifecycleAPI
+	downloadsFunc
+}
+
+func (d downloadsOnly) Downloads(ctx context.Context) ([]github.Download, error) {
+	return d.downloadsFunc(ctx)
+}
 
 // tinyPackage is a runner-shaped tar.gz made with GNU tar; extra files
 // (path → content) are added to it.
@@ -125,9 +135,9 @@ func prepareAs(t *testing.T, pkg []byte, dir, user string) (PrepareResult, githu
 	log := slog.New(slog.DiscardHandler)
 	cache := &fetch.Cache{Dir: t.TempDir(), Log: log}
 	f := &fetch.Fetcher{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, Log: log}
-	res, err := Prepare(context.Background(), api, cache, f, PrepareOptions{
+	res, err := Prepare(context.Background(), Deps{API: downloadsOnly{downloadsFunc: api}, Cache: cache, Fetcher: f, Log: log}, PrepareOptions{
 		Package: PackageOptions{OS: "linux", Arch: "x64"}, Dir: dir, User: user, Version: "test",
-	}, log)
+	})
 	return res, d, err
 }
 

@@ -163,3 +163,14 @@ func Prune(ctx context.Context, api RunnerAPI, o PruneOptions, log *slog.Logger)
 	}
 	return res, nil
 }
+
+// deleteRunner deletes r; GitHub refuses (422) a runner running a job.
+func deleteRunner(ctx context.Context, api RunnerAPI, r github.Runner) error {
+	if err := api.DeleteRunner(ctx, r.ID); err != nil {
+		if github.StatusCode(err) == 422 {
+			return fmt.Errorf("runner %d %q is running a job; GitHub deletes runners only when idle: %w", r.ID, r.Name, err)
+		}
+		return err
+	}
+	return nil
+}

@@ -13,7 +13,6 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/runner"
-	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/platform"
 )
 
@@ -43,7 +42,8 @@ type UninstallResult struct {
 // the host index entry, and the runner user if install created it and no
 // other runner uses it. api may be nil when no credentials were given: a
 // registration then stays and Uninstall fails before removing anything.
-func Uninstall(ctx context.Context, api LifecycleAPI, svc ServiceManager, o UninstallOptions, red *secret.Redactor, log *slog.Logger) (UninstallResult, error) {
+func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult, error) {
+	api, svc, red, log := d.API, d.Services, d.Redactor, d.Log
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil || o.Dir == "" {
 		return UninstallResult{}, failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %v", o.Dir, err))
@@ -99,10 +99,8 @@ func Uninstall(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Unin
 
 	// 2. The registration.
 	if settings != nil || rec.ID != 0 {
-		ex := runner.Exec{Dir: dir, User: user, AllowRoot: user == "" || user == "root", Log: log}
-		if user == "root" {
-			ex.User = ""
-		}
+		ex := runner.Exec{Dir: dir, User: serviceUser(user), Log: log}
+		ex.AllowRoot = ex.User == ""
 		if settings == nil {
 			// .runner is gone (an ephemeral runner after its job, or a
 			// crash): the registration may still be there.
@@ -230,7 +228,8 @@ type StatusReport struct {
 
 // Status reports a runner directory: the local service, the package, and
 // with api the server's view.
-func Status(ctx context.Context, api LifecycleAPI, svc ServiceManager, dir string) (StatusReport, error) {
+func Status(ctx context.Context, d Deps, dir string) (StatusReport, error) {
+	api, svc := d.API, d.Services
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return StatusReport{}, failure.Wrap(failure.Usage, err)

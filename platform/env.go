@@ -1,7 +1,9 @@
 package platform
 
 import (
+	"io"
 	"os"
+	"runtime"
 	"strings"
 )
 
@@ -28,4 +30,19 @@ func ChildEnv(drop ...string) []string {
 		}
 	}
 	return out
+}
+
+// Build names the Go version and the platform runnerctl was built for:
+// "go1.26.8 linux/amd64".
+func Build() string { return runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH }
+
+// Terminal returns w when it is a terminal (a progress bar may be drawn
+// there), else nil.
+func Terminal(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return f
+		}
+	}
+	return nil
 }

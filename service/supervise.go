@@ -48,9 +48,9 @@ type Supervisor struct {
 	Log  *slog.Logger
 	// Output receives the listener's output (stderr: journald, launchd, SysV log).
 	Output io.Writer
-	// StatusFile, when set, receives the supervisor's SupervisorStatus at
-	// every change (see StatusFile).
-	StatusFile string
+	// Service, when set, names the service this supervisor runs as: its
+	// SupervisorStatus goes to StatusFile(Service) at every change.
+	Service string
 
 	RetryPause  time.Duration // default 5 s
 	MaxRetries  int           // default 10
@@ -92,7 +92,12 @@ func ListenerPath(dir string) string {
 // (then it returns nil after a graceful stop).
 func (s *Supervisor) Run(ctx context.Context) (err error) {
 	s.defaults()
-	st := &statusWriter{path: s.StatusFile}
+	st := &statusWriter{}
+	if s.Service != "" {
+		if st.path, err = StatusFile(s.Service); err != nil {
+			return err
+		}
+	}
 	s.report(st, func(x *SupervisorStatus) { *x = SupervisorStatus{State: SupStarting} })
 	defer func() {
 		msg := "the service was stopped"
@@ -167,7 +172,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 // report updates the status file; a failure is logged, not fatal.
 func (s *Supervisor) report(st *statusWriter, f func(*SupervisorStatus)) {
 	if err := st.update(f); err != nil {
-		s.Log.Warn("could not write the supervisor status file", "file", s.StatusFile, "err", err)
+		s.Log.Warn("could not write the supervisor status file", "file", st.path, "err", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package secret
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -79,4 +80,21 @@ func (r *Redactor) Redact(text string) string {
 		text = strings.ReplaceAll(text, v, redacted)
 	}
 	return text
+}
+
+// Writer returns a writer that passes what is written to w with every
+// registered secret redacted: the one place where what runnerctl and the
+// scripts it runs say is formatted for the log.
+func (r *Redactor) Writer(w io.Writer) io.Writer { return redactingWriter{w: w, r: r} }
+
+type redactingWriter struct {
+	w io.Writer
+	r *Redactor
+}
+
+func (rw redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(rw.w, rw.r.Redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

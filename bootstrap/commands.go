@@ -1,0 +1,373 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/fetch"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
+)
+
+// Env is what every command gets besides its own options: where results
+// and logs go, how to reach GitHub, the host's service manager. main
+// fills it from the global flags; each RunX below is one command, callable
+// without the CLI library (restic's runX(ctx, gopts, opts) shape).
+type Env struct {
+	Stdout io.Writer
+	// TTY is stderr when it is a terminal (progress bars), else nil.
+	TTY      io.Writer
+	Log      *slog.Logger
+	Format   Format
+	Redactor *secret.Redactor
+	// Conn is how to reach GitHub; each command gives its --url.
+	Conn     github.ConnectOptions
+	CacheDir string
+	Services ServiceManager
+	Version  string
+}
+
+// connect returns the client for url.
+func (e Env) connect(url string) (*github.Client, error) {
+	c := e.Conn
+	c.URL, c.Log, c.Redactor, c.Version = url, e.Log, e.Redactor, e.Version
+	return github.Connect(c)
+}
+
+// deps builds the pipeline's dependencies; api may be nil.
+func (e Env) deps(api *github.Client) (Deps, error) {
+	tr, err := github.NewTransport(e.Conn.CAFile, e.Conn.Proxy)
+	if err != nil {
+		return Deps{}, err
+	}
+	d := Deps{Services: e.Services, Cache: &fetch.Cache{Dir: e.CacheDir, Log: e.Log},
+		Fetcher: fetch.NewFetcher(tr, "runnerctl/"+e.Version, e.TTY, e.Log), Log: e.Log, Redactor: e.Redactor}
+	if api != nil {
+		d.API = api
+	}
+	return d, nil
+}
+
+// lifecycleAPI is the client for the runner in dir: url, else the one its
+// state file records; nil when no credential was given (status and
+// uninstall then work without the server).
+func (e Env) lifecycleAPI(url, dir string) (*github.Client, error) {
+	if url == "" {
+		st, err := ReadState(dir)
+		if err != nil || st == nil || st.Runner == nil {
+			return nil, err
+		}
+		url = st.Runner.URL
+	}
+	c, err := e.connect(url)
+	if errors.Is(err, github.ErrNoCredential) {
+		e.Log.Debug("no API credentials: the server is not asked", "err", err)
+		return nil, nil
+	}
+	return c, err
+}
+
+// RunDownloads lists the runner packages the server offers.
+func RunDownloads(ctx context.Context, e Env, url string) error {
+	c, err := e.connect(url)
+	if err != nil {
+		return err
+	}
+	ds, err := c.Downloads(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		e.Redactor.Add(d.TempDownloadToken)
+	}
+	return WriteDownloads(e.Stdout, e.Format, ds)
+}
+
+// RunToken mints a registration (or remove) token and prints it.
+func RunToken(ctx context.Context, e Env, url string, registration bool) error {
+	c, err := e.connect(url)
+	if err != nil {
+		return err
+	}
+	mint := c.RemoveToken
+	if registration {
+		mint = c.RegistrationToken
+	}
+	t, err := mint(ctx)
+	if err != nil {
+		return err
+	}
+	e.Log.Info("token minted", "expires_at", t.ExpiresAt.UTC().Format(time.RFC3339))
+	return WriteToken(e.Stdout, e.Format, t)
+}
+
+// RunRunnersList lists the runners that pass f, all pages.
+func RunRunnersList(ctx context.Context, e Env, url string, f RunnerFilter) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	c, err := e.connect(url)
+	if err != nil {
+		return err
+	}
+	rs, err := c.ListRunners(ctx, "")
+	if err != nil {
+		return err
+	}
+	return WriteRunners(e.Stdout, e.Format, f.Select(rs))
+}
+
+// RunnerSelector names one runner: an id argument or --name.
+type RunnerSelector struct {
+	Args []string
+	Name string
+}
+
+// lookup finds the runner sel names.
+func (sel RunnerSelector) lookup(ctx context.Context, c *github.Client) (github.Runner, error) {
+	switch {
+	case len(sel.Args) == 1 && sel.Name == "":
+		id, err := strconv.ParseInt(sel.Args[0], 10, 64)
+		if err != nil || id <= 0 {
+			return github.Runner{}, failure.Wrap(failure.Usage, fmt.Errorf("runner id %q: want a positive number (or use --name)", sel.Args[0]))
+		}
+		return c.GetRunner(ctx, id)
+	case len(sel.Args) == 0 && sel.Name != "":
+		r, err := c.FindRunner(ctx, sel.Name)
+		if err != nil {
+			return github.Runner{}, err
+		}
+		if r == nil {
+			return github.Runner{}, failure.Wrap(failure.NotFound, fmt.Errorf("no runner named %q at %s", sel.Name, c.Target().Describe()))
+		}
+		return *r, nil
+	}
+	return github.Runner{}, failure.Wrap(failure.Usage, errors.New("give a runner id or --name NAME (one of them)"))
+}
+
+// RunRunnersGet shows one runner.
+func RunRunnersGet(ctx context.Context, e Env, url string, sel RunnerSelector) error {
+	c, err := e.connect(url)
+	if err != nil {
+		return err
+	}
+	r, err := sel.lookup(ctx, c)
+	if err != nil {
+		return err
+	}
+	if e.Format == "json" {
+		return WriteJSON(e.Stdout, r)
+	}
+	return WriteRunners(e.Stdout, e.Format, []github.Runner{r})
+}
+
+// RunRunnersDelete deletes one runner registration.
+func RunRunnersDelete(ctx context.Context, e Env, url string, sel RunnerSelector) error {
+	c, err := e.connect(url)
+	if err != nil {
+		return err
+	}
+	r, err := sel.lookup(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := deleteRunner(ctx, c, r); err != nil {
+		return err
+	}
+	e.Log.Info("deleted runner", "id", r.ID, "name", r.Name)
+	return nil
+}
+
+// RunPrune deletes offline runners left by dead hosts.
+func RunPrune(ctx context.Context, e Env, url string, o PruneOptions) error {
+	c, err := e.connect(url)
+	if err != nil {
+		return err
+	}
+	res, err := Prune(ctx, c, o, e.Log)
+	if failure.KindOf(err) == failure.Usage {
+		return err
+	}
+	if werr := WritePrune(e.Stdout, e.Format, res); werr != nil && err == nil {
+		err = werr
+	}
+	return err
+}
+
+// packageDeps is Deps for the package commands: an API client only when
+// the package is not a local file.
+func (e Env) packageDeps(url string, po PackageOptions) (Deps, error) {
+	var c *github.Client
+	if !po.Offline() {
+		var err error
+		if c, err = e.connect(url); err != nil {
+			return Deps{}, err
+		}
+	}
+	return e.deps(c)
+}
+
+// RunDownload puts packages in the cache and prints them as sha256sum does.
+func RunDownload(ctx context.Context, e Env, url string, o DownloadOptions) error {
+	d, err := e.packageDeps(url, o.Package)
+	if err != nil {
+		return err
+	}
+	es, err := Download(ctx, d, o)
+	if err != nil {
+		return err
+	}
+	return WriteEntries(e.Stdout, e.Format, es)
+}
+
+// RunPrepare prepares a runner directory (the golden-image step).
+func RunPrepare(ctx context.Context, e Env, url string, o PrepareOptions) error {
+	d, err := e.packageDeps(url, o.Package)
+	if err != nil {
+		return err
+	}
+	o.Version = e.Version
+	res, err := Prepare(ctx, d, o)
+	if err != nil {
+		return err
+	}
+	return WritePrepare(e.Stdout, e.Format, res)
+}
+
+// RunInstall makes this host a registered, running runner.
+func RunInstall(ctx context.Context, e Env, url string, o InstallOptions) error {
+	if err := o.Package.Validate(); err != nil {
+		return err
+	}
+	c, err := e.connect(url)
+	if err != nil {
+		return err
+	}
+	d, err := e.deps(c)
+	if err != nil {
+		return err
+	}
+	o.Target, o.Version, o.Proxy, o.CAFile = c.Target(), e.Version, e.Conn.Proxy, e.Conn.CAFile
+	res, err := Install(ctx, d, o)
+	if err != nil {
+		return err
+	}
+	return WriteInstall(e.Stdout, e.Format, res)
+}
+
+// RunUninstall removes the runner in dir, or with all every runner in the
+// host index; url, when given, is the server to deregister from.
+func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallOptions) error {
+	dirs, err := Dirs(o.Dir, all, o.IndexDir)
+	if err != nil {
+		return err
+	}
+	var results []UninstallResult
+	var errs []error
+	for _, dir := range dirs {
+		c, err := e.lifecycleAPI(url, dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		d, err := e.deps(c)
+		if err != nil {
+			return err
+		}
+		oo := o
+		oo.Dir = dir
+		res, err := Uninstall(ctx, d, oo)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		results = append(results, res)
+	}
+	if err := WriteUninstall(e.Stdout, e.Format, results); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// RunStatus reports the runner in dir, or with all every runner in the
+// host index.
+func RunStatus(ctx context.Context, e Env, url, dir string, all bool, indexDir string) error {
+	dirs, err := Dirs(dir, all, indexDir)
+	if err != nil {
+		return err
+	}
+	reps := []StatusReport{}
+	for _, dir := range dirs {
+		c, err := e.lifecycleAPI(url, dir)
+		if err != nil {
+			return err
+		}
+		d, err := e.deps(c)
+		if err != nil {
+			return err
+		}
+		rep, err := Status(ctx, d, dir)
+		if err != nil {
+			return err
+		}
+		reps = append(reps, rep)
+	}
+	return WriteStatus(e.Stdout, e.Format, reps)
+}
+
+// RunPlan is what `runnerctl run` supervises: the runner directory, the
+// user the listener runs as ("" for ourselves), the service name.
+type RunPlan struct {
+	Dir, User, Name string
+}
+
+// PlanRun reads what `runnerctl run --dir dir [--service name]` needs.
+func PlanRun(dir, service string) (RunPlan, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return RunPlan{}, failure.Wrap(failure.Usage, err)
+	}
+	st, err := ReadState(dir)
+	if err != nil {
+		return RunPlan{}, err
+	}
+	if st == nil || st.Runner == nil {
+		return RunPlan{}, failure.Wrap(failure.Usage, fmt.Errorf("run: no runner is installed in %s: run `runnerctl install --dir %s` first", dir, dir))
+	}
+	p := RunPlan{Dir: dir, User: serviceUser(st.User), Name: service}
+	if p.Name == "" {
+		if p.Name = st.Runner.Service; p.Name == "" {
+			p.Name = "runnerctl-run"
+		}
+	}
+	return p, nil
+}
+
+// serviceUser is the user a service or listener runs as: "" for root
+// (the manager's default; config.sh then with RUNNER_ALLOW_RUNASROOT).
+func serviceUser(user string) string {
+	if user == "root" {
+		return ""
+	}
+	return user
+}
+
+// Executable is this runnerctl's path, links resolved.
+func Executable() (string, error) {
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return "", fmt.Errorf("find runnerctl's own path for the service: %w", err)
+	}
+	return exe, nil
+}

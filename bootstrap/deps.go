@@ -1,0 +1,22 @@
+package bootstrap
+
+import (
+	"log/slog"
+
+	"github.com/runnerctl/runnerctl/bootstrap/fetch"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
+)
+
+// Deps is what the pipeline works with: the GitHub API (nil when no
+// credential was given: status and uninstall then work locally), the host's
+// service manager, the package cache and fetcher, the logger and the one
+// redactor. main builds it from the real things (RunX); tests hand in
+// fakes.
+type Deps struct {
+	API      LifecycleAPI
+	Services ServiceManager
+	Cache    *fetch.Cache
+	Fetcher  *fetch.Fetcher
+	Log      *slog.Logger
+	Redactor *secret.Redactor
+}
