@@ -331,9 +331,9 @@ type RunPlan struct {
 
 // PlanRun reads what `runnerctl run --dir dir [--service name]` needs.
 func PlanRun(dir, service string) (RunPlan, error) {
-	dir, err := filepath.Abs(dir)
+	dir, err := absDir(dir)
 	if err != nil {
-		return RunPlan{}, failure.Wrap(failure.Usage, err)
+		return RunPlan{}, err
 	}
 	st, err := ReadState(dir)
 	if err != nil {
@@ -370,4 +370,16 @@ func Executable() (string, error) {
 		return "", fmt.Errorf("find runnerctl's own path for the service: %w", err)
 	}
 	return exe, nil
+}
+
+// absDir is --dir made absolute; an empty one is a usage error.
+func absDir(dir string) (string, error) {
+	if dir == "" {
+		return "", failure.Wrap(failure.Usage, errors.New("--dir is empty: give the runner directory"))
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %w", dir, err))
+	}
+	return abs, nil
 }

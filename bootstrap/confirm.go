@@ -86,7 +86,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 			r, err := api.GetRunner(rctx, res.ID)
 			cancel()
 			if err != nil && ctx.Err() == nil && rctx.Err() != nil {
-				return failure.Wrap(failure.Timeout, fmt.Errorf("runner %q (id %d): the server did not answer within --wait %s (%v): service %s is %s%s",
+				return failure.Wrap(failure.Timeout, fmt.Errorf("runner %q (id %d): the server did not answer within --wait %s (%w): service %s is %s%s",
 					res.Name, res.ID, o.Wait, err, res.Service, st.State, serviceReport(svc, res.Service, st, since)))
 			}
 			if err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
@@ -44,9 +43,9 @@ type UninstallResult struct {
 // registration then stays and Uninstall fails before removing anything.
 func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult, error) {
 	api, svc, red, log := d.API, d.Services, d.Redactor, d.Log
-	dir, err := filepath.Abs(o.Dir)
-	if err != nil || o.Dir == "" {
-		return UninstallResult{}, failure.Wrap(failure.Usage, fmt.Errorf("--dir %q: %v", o.Dir, err))
+	dir, err := absDir(o.Dir)
+	if err != nil {
+		return UninstallResult{}, err
 	}
 	res := UninstallResult{Dir: dir}
 	st, err := ReadState(dir)
@@ -203,80 +202,4 @@ func Dirs(dir string, all bool, indexDir string) ([]string, error) {
 		out = append(out, e.Dir)
 	}
 	return out, nil
-}
-
-// StatusReport is what `runnerctl status` shows for one runner directory.
-type StatusReport struct {
-	Dir          string                `json:"dir"`
-	Installed    bool                  `json:"installed"`
-	Name         string                `json:"name,omitempty"`
-	ID           int64                 `json:"id,omitempty"`
-	URL          string                `json:"url,omitempty"`
-	User         string                `json:"user,omitempty"`
-	Package      string                `json:"package,omitempty"`
-	Version      string                `json:"version,omitempty"`
-	Configured   bool                  `json:"configured"`
-	Service      string                `json:"service,omitempty"`
-	ServiceState platform.ServiceState `json:"service_state,omitempty"`
-	// ServiceDetail is the manager's own account; Supervisor the
-	// supervisor's (listening, relaunching after an exit, stopped and why).
-	ServiceDetail string         `json:"service_detail,omitempty"`
-	Supervisor    string         `json:"supervisor,omitempty"`
-	Server        *github.Runner `json:"server,omitempty"`
-	ServerError   string         `json:"server_error,omitempty"`
-}
-
-// Status reports a runner directory: the local service, the package, and
-// with api the server's view.
-func Status(ctx context.Context, d Deps, dir string) (StatusReport, error) {
-	api, svc := d.API, d.Services
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return StatusReport{}, failure.Wrap(failure.Usage, err)
-	}
-	rep := StatusReport{Dir: dir}
-	st, err := ReadState(dir)
-	if err != nil {
-		return rep, err
-	}
-	settings, err := runner.ReadSettings(dir)
-	if err != nil {
-		return rep, err
-	}
-	if st == nil {
-		return rep, nil
-	}
-	rep.User, rep.Package = st.User, st.Package.Filename
-	rep.Version = packageVersion(st.Package.Filename)
-	if settings != nil {
-		rep.Configured, rep.Name, rep.ID = true, settings.AgentName, settings.AgentID
-	}
-	if r := st.Runner; r != nil {
-		rep.Installed, rep.Name, rep.ID, rep.URL, rep.Service = true, r.Name, r.ID, r.URL, r.Service
-	}
-	if rep.Service != "" {
-		st, err := svc.Status(rep.Service)
-		if err != nil {
-			st = platform.ServiceStatus{State: platform.ServiceUnknown, Detail: err.Error()}
-		}
-		rep.ServiceState, rep.ServiceDetail, rep.Supervisor = st.State, st.Detail, st.Supervisor
-	}
-	if api != nil && rep.ID != 0 {
-		r, err := api.GetRunner(ctx, rep.ID)
-		if err != nil {
-			rep.ServerError = err.Error()
-		} else {
-			rep.Server = &r
-		}
-	}
-	return rep, nil
-}
-
-// packageVersion takes the version out of actions-runner-OS-ARCH-VER.tar.gz.
-func packageVersion(filename string) string {
-	base := strings.TrimSuffix(strings.TrimSuffix(filename, ".zip"), ".tar.gz")
-	if i := strings.LastIndex(base, "-"); i >= 0 {
-		return base[i+1:]
-	}
-	return ""
 }
