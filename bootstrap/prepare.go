@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -168,7 +167,7 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 		if err := platform.ChownTree(dir, o.User); err != nil {
 			return res, fmt.Errorf("prepare: %w", err)
 		}
-	} else if o.User != "" && runtime.GOOS != "windows" {
+	} else if o.User != "" && !platform.UserIsServiceAccount() {
 		log.Info("not running as root: the runner user is not created and files stay owned by the current user", "user", o.User)
 		res.User = ""
 	}
