@@ -63,6 +63,3 @@ func RunAs(cmd *exec.Cmd, name string) error {
 	cmd.Env = append(cmd.Env, "HOME="+u.HomeDir, "USER="+u.Username, "LOGNAME="+u.Username)
 	return nil
 }
-
-// ConfigScript is the runner's configuration script.
-func ConfigScript() string { return "config.sh" }

@@ -12,6 +12,3 @@ func ChownTree(dir, name string) error { return nil }
 // RunAs does nothing on Windows: config.cmd runs as the elevated caller
 // and the service account is set on the service.
 func RunAs(cmd *exec.Cmd, name string) error { return nil }
-
-// ConfigScript is the runner's configuration script.
-func ConfigScript() string { return "config.cmd" }

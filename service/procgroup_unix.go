@@ -10,8 +10,6 @@ import (
 	"github.com/runnerctl/runnerctl/platform"
 )
 
-const listenerName = "Runner.Listener"
-
 // prepareCommand puts the listener in its own process group and, when we
 // are root and name is given, runs it as that user.
 func prepareCommand(cmd *exec.Cmd, name string) error {

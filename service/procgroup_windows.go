@@ -7,8 +7,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-const listenerName = "Runner.Listener.exe"
-
 // prepareCommand starts the listener in a new process group, so that a
 // Ctrl-Break can be sent to it alone; the service account is the user.
 func prepareCommand(cmd *exec.Cmd, _ string) error {

@@ -2,10 +2,8 @@ package service
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -116,21 +114,13 @@ func ReadSupervisorStatus(name string) (*SupervisorStatus, error) {
 }
 
 func readStatusFile(p string) (*SupervisorStatus, error) {
-	f, err := openNoFollow(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read supervisor status: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil {
-		return nil, fmt.Errorf("read supervisor status: %w", err)
-	}
 	var s SupervisorStatus
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("read supervisor status %s: %w", p, err)
+	found, err := platform.ReadUntrustedJSON(p, 64<<10, &s)
+	if err != nil {
+		return nil, fmt.Errorf("read supervisor status: %w", err)
+	}
+	if !found {
+		return nil, nil
 	}
 	return &s, nil
 }
@@ -174,7 +164,7 @@ func (w *statusWriter) update(f func(*SupervisorStatus)) error {
 // tailFile returns the last n lines of the file at path, reading at most
 // its last 64 KiB; nil when it cannot be read.
 func tailFile(path string, n int) []string {
-	f, err := openNoFollow(path)
+	f, err := platform.OpenNoFollow(path)
 	if err != nil {
 		return nil
 	}

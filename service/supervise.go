@@ -83,11 +83,6 @@ func (s *Supervisor) defaults() {
 	}
 }
 
-// ListenerPath is the listener binary in dir.
-func ListenerPath(dir string) string {
-	return filepath.Join(dir, "bin", listenerName)
-}
-
 // Run supervises the listener until it stops for good or ctx is done
 // (then it returns nil after a graceful stop).
 func (s *Supervisor) Run(ctx context.Context) (err error) {
@@ -208,7 +203,7 @@ func (s *Supervisor) listenerEnv() []string {
 
 // once runs the listener one time and returns its exit code, or signaled.
 func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statusWriter) (code int, signaled bool, err error) {
-	cmd := exec.Command(ListenerPath(s.Dir), "run", "--startuptype", "service")
+	cmd := exec.Command(platform.ListenerPath(s.Dir), "run", "--startuptype", "service")
 	cmd.Dir = s.Dir
 	cmd.Env = s.listenerEnv()
 	if err := prepareCommand(cmd, s.User); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/mholt/archives"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // Limits bound what an archive may extract to.
@@ -54,14 +55,10 @@ func (s *Staged) Commit(dest string) error {
 	if err := os.Remove(dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("install %s: it exists and is not empty: %w", dest, err)
 	}
-	if err := os.Rename(s.Dir, dest); err != nil {
+	if err := platform.RenameDurable(s.Dir, dest); err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	s.removed = true
-	if d, err := os.Open(filepath.Dir(dest)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 	return nil
 }
 

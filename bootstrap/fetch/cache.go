@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // Cache is a content-addressed store of verified packages:
@@ -125,17 +127,11 @@ func (c *Cache) store(r io.Reader, src Source, sink func(io.Reader) error, prog 
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return Entry{}, fmt.Errorf("create cache dir: %w", err)
 	}
-	tmp, err := os.CreateTemp(c.Dir, ".partial-*")
+	tmp, err := platform.CreateAtomic(c.Dir, ".partial-*")
 	if err != nil {
 		return Entry{}, fmt.Errorf("create cache file: %w", err)
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Abort() // nothing once committed
 	h := sha256.New()
 	buf := bufio.NewWriterSize(tmp, 1<<20)
 	stream := io.TeeReader(&sniffer{r: r, filename: src.Filename}, io.MultiWriter(buf, h, prog))
@@ -163,35 +159,16 @@ func (c *Cache) store(r io.Reader, src Source, sink func(io.Reader) error, prog 
 	if err := buf.Flush(); err != nil {
 		return Entry{}, fmt.Errorf("write cache file: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return Entry{}, fmt.Errorf("sync cache file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return Entry{}, fmt.Errorf("close cache file: %w", err)
-	}
 	final := c.path(sum, src.Filename)
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		return Entry{}, fmt.Errorf("create cache entry: %w", err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return Entry{}, fmt.Errorf("chmod cache file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
+	// The entry's directory is new in c.Dir: Commit syncs both.
+	if err := tmp.Commit(final, 0o644); err != nil {
 		return Entry{}, fmt.Errorf("store cache file: %w", err)
 	}
-	keep = true
-	syncDir(filepath.Dir(final))
-	syncDir(c.Dir)
 	c.prune(final)
 	return Entry{Path: final, Filename: src.Filename, SHA256: sum, Downloaded: true}, nil
-}
-
-// syncDir makes a rename durable; it is best effort (not possible on Windows).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }
 
 var platformOf = regexp.MustCompile(`^actions-runner-([a-z]+-[a-z0-9]+)-`)

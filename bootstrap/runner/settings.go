@@ -1,13 +1,10 @@
 package runner
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // Settings is what runnerctl reads from .runner (ConfigurationStore.cs).
@@ -23,25 +20,19 @@ type Settings struct {
 	WorkFolder    string `json:"workFolder"`
 }
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
 // ReadSettings reads DIR/.runner, or DIR/.runner_migrated which the runner
-// prefers when present. It returns (nil, nil) when the runner is not
-// configured.
+// prefers when present (both with a UTF-8 byte order mark). It returns
+// (nil, nil) when the runner is not configured.
 func ReadSettings(dir string) (*Settings, error) {
 	for _, name := range []string{".runner_migrated", ".runner"} {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		var s Settings
+		found, err := platform.ReadJSON(filepath.Join(dir, name), &s)
 		if err != nil {
 			return nil, fmt.Errorf("read runner settings: %w", err)
 		}
-		var s Settings
-		if err := json.Unmarshal(bytes.TrimPrefix(b, utf8BOM), &s); err != nil {
-			return nil, fmt.Errorf("read runner settings %s: %w", filepath.Join(dir, name), err)
+		if found {
+			return &s, nil
 		}
-		return &s, nil
 	}
 	return nil, nil
 }

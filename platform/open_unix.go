@@ -1,6 +1,6 @@
 //go:build !windows
 
-package service
+package platform
 
 import (
 	"fmt"
@@ -8,11 +8,11 @@ import (
 	"syscall"
 )
 
-// openNoFollow opens path for reading, refusing a symbolic link in its
+// OpenNoFollow opens path for reading, refusing a symbolic link in its
 // place and anything but a regular file (a FIFO a job planted would block
 // root's open and read forever: the open does not block, and the check
 // comes before any read).
-func openNoFollow(path string) (*os.File, error) {
+func OpenNoFollow(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err

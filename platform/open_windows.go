@@ -1,13 +1,13 @@
-package service
+package platform
 
 import (
 	"fmt"
 	"os"
 )
 
-// openNoFollow opens path for reading, refusing a symbolic link (or other
+// OpenNoFollow opens path for reading, refusing a symbolic link (or other
 // reparse point) in its place and anything but a regular file.
-func openNoFollow(path string) (*os.File, error) {
+func OpenNoFollow(path string) (*os.File, error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return nil, err
