@@ -1,27 +1,8 @@
-//go:build !linux
+//go:build !linux && !darwin && !windows
 
 package service
 
-import (
-	"path/filepath"
-	"runtime"
-	"time"
+import "time"
 
-	"github.com/runnerctl/runnerctl/platform"
-)
-
-func managerState(name string) (platform.ServiceState, string, int, error) {
-	st, err := kardianosState(name)
-	return st, string(st), 0, err
-}
-
-// logs returns the last n lines the service logged: launchd's log file on
-// macOS; nothing on Windows (the supervisor logs to the Application event log).
-func logs(name string, _ time.Time, n int) []string {
-	if runtime.GOOS == "darwin" {
-		return tailFile(filepath.Join("/var/log", name+".log"), n)
-	}
-	return nil
-}
-
-func cleanup(string) error { return nil }
+// logs: runnerctl does not know where other OSes' managers log.
+func logs(string, time.Time, int) []string { return nil }

@@ -33,29 +33,14 @@ func (nop) Start(ks.Service) error { return nil }
 func (nop) Stop(ks.Service) error  { return nil }
 
 // config turns a Spec into kardianos' Config with the definition rendered
-// by us for the platform in use.
+// by us for the service manager in use (setOptions, per OS).
 func config(s platform.ServiceSpec) *ks.Config {
 	c := &ks.Config{
 		Name: s.Name, DisplayName: s.DisplayName, Description: s.Description,
 		Executable: s.Executable, Arguments: s.Args, WorkingDirectory: s.Dir, UserName: s.User,
 		Option: ks.KeyValue{},
 	}
-	switch ks.Platform() {
-	case "linux-systemd":
-		c.Option["SystemdScript"] = SystemdUnit(s)
-	case "unix-systemv":
-		c.Option["SysvScript"] = SysVScript(s)
-	case "darwin-launchd":
-		c.Option["LaunchdConfig"] = LaunchdPlist(s)
-	case "windows-service":
-		w := Windows(s)
-		c.UserName = w.Account
-		c.Option["DelayedAutoStart"] = w.DelayedAutoStart
-		c.Option["StartType"] = w.StartType
-		c.Option["OnFailure"] = w.OnFailure
-		c.Option["OnFailureDelayDuration"] = w.RestartDelay
-		c.Option["OnFailureResetPeriod"] = w.ResetPeriodSec
-	}
+	setOptions(c, s) // per OS: options_*.go
 	return c
 }
 
@@ -264,23 +249,4 @@ func kardianosState(name string) (platform.ServiceState, error) {
 		return platform.ServiceStopped, nil
 	}
 	return platform.ServiceUnknown, nil
-}
-
-// prepareStatusDir makes the supervisor's status directory for a
-// launchd service, whose supervisor runs as s.User (systemd makes it from
-// RuntimeDirectory=; SysV and Windows supervisors run as root or the
-// service account and make it themselves: a directory given to the runner
-// user there would only let a job plant things in it).
-func prepareStatusDir(s platform.ServiceSpec) error {
-	if ks.Platform() != "darwin-launchd" || s.User == "" {
-		return nil
-	}
-	d, err := StatusDir(s.Name)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		return err
-	}
-	return platform.ChownTree(d, s.User)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"runtime"
 	"syscall"
 
 	ks "github.com/kardianos/service"
@@ -55,14 +54,7 @@ func Run(name string, sup *Supervisor) error {
 	if err != nil {
 		return err
 	}
-	if runtime.GOOS == "windows" && !ks.Interactive() {
-		// The SCM only ends Run on a stop request: ask for one when the
-		// supervisor is done by itself.
-		go func() {
-			<-p.done
-			_ = sv.Stop()
-		}()
-	}
+	stopWhenDone(sv, p.done)
 	if err := sv.Run(); err != nil {
 		return err
 	}

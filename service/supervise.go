@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/runnerctl/runnerctl/platform"
+	"github.com/runnerctl/runnerctl/platform/backoff"
 )
 
 // Supervisor runs the runner's listener the way the runner's own service
@@ -103,7 +104,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		}
 		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.Message = SupStopped, 0, msg })
 	}()
-	retries, backoff := 0, s.MinBackoff
+	retries, relaunch := 0, backoff.Doubling{Min: s.MinBackoff, Max: s.MaxBackoff}
 	for {
 		listening := &atomic.Bool{}
 		code, signaled, err := s.once(ctx, listening, st)
@@ -119,12 +120,13 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		}
 		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.LastExit = SupRelaunching, 0, last })
 		if listening.Load() {
-			retries, backoff = 0, s.MinBackoff
+			retries = 0
+			relaunch.Reset()
 		}
 		var wait time.Duration
 		switch {
 		case signaled:
-			wait, backoff = backoff, min(backoff*2, s.MaxBackoff)
+			wait = relaunch.Next()
 			s.Log.Warn("runner listener was killed by a signal: relaunching", "after", wait)
 		case code == 0:
 			s.Log.Info("runner listener exited 0: the runner stopped")
@@ -149,7 +151,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 				s.Log.Warn("update.finished did not appear: relaunching anyway", "waited", s.UpdateWait)
 			}
 		default:
-			wait, backoff = backoff, min(backoff*2, s.MaxBackoff)
+			wait = relaunch.Next()
 			s.Log.Warn("runner listener exited with an unknown code: relaunching", "code", code, "after", wait)
 		}
 		s.report(st, func(x *SupervisorStatus) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform/backoff"
 )
 
 // Source is one package to download.
@@ -148,8 +149,7 @@ func (r *resumer) connect(cause error) error {
 			if r.attempts >= r.f.MaxAttempts {
 				return fmt.Errorf("download %s: giving up after %d attempts: %w", r.src.Filename, r.attempts, cause)
 			}
-			wait := r.f.MinBackoff << min(r.attempts-1, 10)
-			wait = min(wait, r.f.MaxBackoff)
+			wait := backoff.Exp(r.f.MinBackoff, r.f.MaxBackoff, r.attempts)
 			r.f.Log.Warn("download interrupted, retrying", "file", r.src.Filename, "offset", r.off, "cause", cause.Error(), "wait", wait)
 			t := time.NewTimer(wait)
 			select {

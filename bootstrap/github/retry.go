@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/runnerctl/runnerctl/platform/backoff"
 )
 
 // RetryPolicy decides which failed requests are sent again and how long to
@@ -130,18 +132,6 @@ func peekBody(resp *http.Response) []byte {
 	return b
 }
 
-// expBackoff is min·2^(n-1), capped.
-func expBackoff(min, max time.Duration, n int) time.Duration {
-	d := min
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	return d
-}
-
 // decide returns whether to retry and how long to wait first.
 func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, resp *http.Response, err error) (bool, time.Duration, string) {
 	blind := ctx.Value(noBlindRetryKey) == nil
@@ -151,10 +141,10 @@ func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, re
 			wait := hdr
 			switch {
 			case hdr == 0:
-				wait = expBackoff(p.RateLimitFloor, p.MaxWait, st.limited)
+				wait = backoff.Exp(p.RateLimitFloor, p.MaxWait, st.limited)
 			case st.limited > 1:
 				// Still limited after waiting what we were told: back off further.
-				wait = max(hdr, expBackoff(p.MinBackoff, p.MaxWait, st.limited-1))
+				wait = max(hdr, backoff.Exp(p.MinBackoff, p.MaxWait, st.limited-1))
 			}
 			return true, wait, "rate limited (HTTP " + strconv.Itoa(resp.StatusCode) + ")"
 		}
@@ -163,7 +153,7 @@ func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, re
 		}
 		switch c := resp.StatusCode; {
 		case c >= 500 && c != http.StatusNotImplemented:
-			return true, expBackoff(p.MinBackoff, p.MaxBackoff, attempt+1), "HTTP " + strconv.Itoa(c)
+			return true, backoff.Exp(p.MinBackoff, p.MaxBackoff, attempt+1), "HTTP " + strconv.Itoa(c)
 		default:
 			return false, 0, "" // 2xx, 3xx, 401, 404, 422 …: final
 		}
@@ -176,7 +166,7 @@ func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, re
 	if retry, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, err); !retry {
 		return false, 0, ""
 	}
-	return true, expBackoff(p.MinBackoff, p.MaxBackoff, attempt+1), "network error"
+	return true, backoff.Exp(p.MinBackoff, p.MaxBackoff, attempt+1), "network error"
 }
 
 // newRetryClient wraps base in a retryablehttp client that applies p.
