@@ -18,7 +18,38 @@ import (
 // tokenSources names where runnerctl reads an API credential, for messages.
 const tokenSources = "--access-token-file, RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN"
 
-// StatusCode returns the HTTP status of a failed API call in err's chain, or 0.
+// What a Client's calls fail with, for errors.Is: callers (and their
+// tests, which may return these from a fake) decide on these, never on
+// go-github's error types. The error's message is the classified one
+// ("delete runner 5: DELETE https://...: 422 ..."); these only tag it.
+var (
+	// ErrNotFound: 404, the target or the runner does not exist or the
+	// credential cannot see it.
+	ErrNotFound = errors.New("not found")
+	// ErrBusy: DeleteRunner was refused with 422 because the runner is
+	// running a job; GitHub deletes runners only when idle.
+	ErrBusy = errors.New("the runner is running a job")
+	// ErrRateLimited: a primary or secondary rate limit (403 or 429) that
+	// lasted past the retry policy's MaxWait.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrAuth: the credential was refused (401) or lacks a permission (403).
+	ErrAuth = errors.New("credential refused")
+)
+
+// tagged puts a sentinel (ErrNotFound, ...) in err's chain without
+// changing its message.
+type tagged struct {
+	err, kind error
+}
+
+func (t *tagged) Error() string        { return t.err.Error() }
+func (t *tagged) Unwrap() error        { return t.err }
+func (t *tagged) Is(target error) bool { return target == t.kind }
+
+func tag(kind, err error) error { return &tagged{err: err, kind: kind} }
+
+// StatusCode returns the HTTP status of a failed API call in err's chain,
+// or 0: for messages. Decide with errors.Is and the Err values above.
 func StatusCode(err error) int {
 	var er *gh.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
@@ -61,12 +92,12 @@ func (c *Client) classify(op string, err error) error {
 	}
 	var rl *gh.RateLimitError
 	if errors.As(err, &rl) {
-		return wrapf(err, "%s: GitHub's rate limit (%d requests/hour) is used up until %s, past --max-wait; wait, or raise --max-wait",
-			op, rl.Rate.Limit, rl.Rate.Reset.Format(time.RFC3339))
+		return tag(ErrRateLimited, wrapf(err, "%s: GitHub's rate limit (%d requests/hour) is used up until %s, past --max-wait; wait, or raise --max-wait",
+			op, rl.Rate.Limit, rl.Rate.Reset.Format(time.RFC3339)))
 	}
 	var ab *gh.AbuseRateLimitError
 	if errors.As(err, &ab) {
-		return wrapf(err, "%s: GitHub's secondary rate limit still applies after --max-wait; spread requests out (boot jitter) or raise --max-wait", op)
+		return tag(ErrRateLimited, wrapf(err, "%s: GitHub's secondary rate limit still applies after --max-wait; spread requests out (boot jitter) or raise --max-wait", op))
 	}
 	var er *gh.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
@@ -81,15 +112,17 @@ func (c *Client) classify(op string, err error) error {
 		}
 		switch er.Response.StatusCode {
 		case http.StatusUnauthorized:
-			return failure.Wrap(failure.Auth, wrapf(err,
+			return tag(ErrAuth, failure.Wrap(failure.Auth, wrapf(err,
 				"%s: bad credentials: GitHub refused the access token (%s: 401 %s); it is expired, revoked or mistyped: check the token given through %s",
-				op, where, msg, tokenSources))
+				op, where, msg, tokenSources)))
 		case http.StatusForbidden:
-			return failure.Wrap(failure.Auth, wrapf(err,
+			return tag(ErrAuth, failure.Wrap(failure.Auth, wrapf(err,
 				"%s: permission denied (%s: 403 %s): runner endpoints of %s need a classic PAT with the %q scope, or a fine-grained token or GitHub App with %s; admin rights on the %s are needed as well",
-				op, where, msg, t.Describe(), t.Kind.ClassicScope(), t.Kind.Permission(), t.Kind))
+				op, where, msg, t.Describe(), t.Kind.ClassicScope(), t.Kind.Permission(), t.Kind)))
 		case http.StatusNotFound:
-			return failure.Wrap(failure.NotFound, wrapf(err, "%s: not found (%s: 404): %s", op, where, c.notFoundHint()))
+			return tag(ErrNotFound, failure.Wrap(failure.NotFound, wrapf(err, "%s: not found (%s: 404): %s", op, where, c.notFoundHint())))
+		case http.StatusTooManyRequests:
+			return tag(ErrRateLimited, wrapf(err, "%s: %s: %d %s", op, where, er.Response.StatusCode, msg))
 		}
 		return wrapf(err, "%s: %s: %d %s", op, where, er.Response.StatusCode, msg)
 	}

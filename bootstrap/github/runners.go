@@ -90,24 +90,14 @@ const PerPage = 100
 // ListRunners returns every runner of the target, following all pages.
 // A non-empty name asks the server for that name only.
 func (c *Client) ListRunners(ctx context.Context, name string) ([]Runner, error) {
-	opts := &gh.ListRunnersOptions{ListOptions: gh.ListOptions{PerPage: PerPage}}
+	q := url.Values{"per_page": {strconv.Itoa(PerPage)}}
 	if name != "" {
-		opts.Name = &name
+		q.Set("name", name)
 	}
 	var all []Runner
 	for {
-		var page *gh.Runners
-		var resp *gh.Response
-		var err error
-		t := c.target
-		switch t.Kind {
-		case Repository:
-			page, resp, err = c.gh.Actions.ListRunners(ctx, t.Owner, t.Repo, opts)
-		case Organization:
-			page, resp, err = c.gh.Actions.ListOrganizationRunners(ctx, t.Org, opts)
-		default:
-			page, resp, err = c.gh.Enterprise.ListRunners(ctx, t.Enterprise, opts)
-		}
+		var page gh.Runners
+		resp, err := c.raw(ctx, http.MethodGet, c.runnersPath("?"+q.Encode()), nil, &page)
 		if err != nil {
 			return nil, c.classify("list runners", err)
 		}
@@ -117,7 +107,7 @@ func (c *Client) ListRunners(ctx context.Context, name string) ([]Runner, error)
 		if resp.NextPage == 0 {
 			return all, nil
 		}
-		opts.Page = resp.NextPage
+		q.Set("page", strconv.Itoa(resp.NextPage))
 	}
 }
 
@@ -137,52 +127,28 @@ func (c *Client) FindRunner(ctx context.Context, name string) (*Runner, error) {
 
 // GetRunner returns one runner by id.
 func (c *Client) GetRunner(ctx context.Context, id int64) (Runner, error) {
-	var r *gh.Runner
-	var err error
-	t := c.target
-	switch t.Kind {
-	case Repository:
-		r, _, err = c.gh.Actions.GetRunner(ctx, t.Owner, t.Repo, id)
-	case Organization:
-		r, _, err = c.gh.Actions.GetOrganizationRunner(ctx, t.Org, id)
-	default:
-		r, _, err = c.gh.Enterprise.GetRunner(ctx, t.Enterprise, id)
-	}
-	if err != nil {
+	var r gh.Runner
+	if _, err := c.raw(ctx, http.MethodGet, c.runnersPath("/"+strconv.FormatInt(id, 10)), nil, &r); err != nil {
 		return Runner{}, c.classify(fmt.Sprintf("get runner %d", id), err)
 	}
-	return fromGH(r), nil
+	return fromGH(&r), nil
 }
 
-// DeleteRunner removes a runner registration by id.
+// DeleteRunner removes a runner registration by id. A runner running a
+// job is not deleted: the error is ErrBusy.
 func (c *Client) DeleteRunner(ctx context.Context, id int64) error {
-	var err error
-	t := c.target
-	switch t.Kind {
-	case Repository:
-		_, err = c.gh.Actions.RemoveRunner(ctx, t.Owner, t.Repo, id)
-	case Organization:
-		_, err = c.gh.Actions.RemoveOrganizationRunner(ctx, t.Org, id)
-	default:
-		_, err = c.gh.Enterprise.RemoveRunner(ctx, t.Enterprise, id)
+	_, err := c.raw(ctx, http.MethodDelete, c.runnersPath("/"+strconv.FormatInt(id, 10)), nil, nil)
+	err = c.classify(fmt.Sprintf("delete runner %d", id), err)
+	if StatusCode(err) == http.StatusUnprocessableEntity {
+		return tag(ErrBusy, err)
 	}
-	return c.classify(fmt.Sprintf("delete runner %d", id), err)
+	return err
 }
 
 // Downloads lists the runner packages the server offers.
 func (c *Client) Downloads(ctx context.Context) ([]Download, error) {
 	var ds []*gh.RunnerApplicationDownload
-	var err error
-	t := c.target
-	switch t.Kind {
-	case Repository:
-		ds, _, err = c.gh.Actions.ListRunnerApplicationDownloads(ctx, t.Owner, t.Repo)
-	case Organization:
-		ds, _, err = c.gh.Actions.ListOrganizationRunnerApplicationDownloads(ctx, t.Org)
-	default:
-		ds, _, err = c.gh.Enterprise.ListRunnerApplicationDownloads(ctx, t.Enterprise)
-	}
-	if err != nil {
+	if _, err := c.raw(ctx, http.MethodGet, c.runnersPath("/downloads"), nil, &ds); err != nil {
 		return nil, c.classify("list runner downloads", err)
 	}
 	out := make([]Download, 0, len(ds))
@@ -197,28 +163,17 @@ func (c *Client) Downloads(ctx context.Context) ([]Download, error) {
 
 // RegistrationToken mints a registration token (valid for one hour).
 func (c *Client) RegistrationToken(ctx context.Context) (Token, error) {
-	var tok *gh.RegistrationToken
-	var err error
-	t := c.target
-	switch t.Kind {
-	case Repository:
-		tok, _, err = c.gh.Actions.CreateRegistrationToken(ctx, t.Owner, t.Repo)
-	case Organization:
-		tok, _, err = c.gh.Actions.CreateOrganizationRegistrationToken(ctx, t.Org)
-	default:
-		tok, _, err = c.gh.Enterprise.CreateRegistrationToken(ctx, t.Enterprise)
-	}
-	if err != nil {
+	var tok gh.RegistrationToken
+	if _, err := c.raw(ctx, http.MethodPost, c.runnersPath("/registration-token"), nil, &tok); err != nil {
 		return Token{}, c.classify("create registration token", err)
 	}
 	return Token{Value: secret.New(tok.GetToken()), ExpiresAt: tok.GetExpiresAt().Time}, nil
 }
 
-// RemoveToken mints a remove token. go-github has no enterprise call for
-// it, so all scopes use the raw request path.
+// RemoveToken mints a remove token.
 func (c *Client) RemoveToken(ctx context.Context) (Token, error) {
 	var tok gh.RemoveToken
-	if err := c.raw(ctx, http.MethodPost, c.target.runnersPath()+"/remove-token", nil, &tok); err != nil {
+	if _, err := c.raw(ctx, http.MethodPost, c.runnersPath("/remove-token"), nil, &tok); err != nil {
 		return Token{}, c.classify("create remove token", err)
 	}
 	return Token{Value: secret.New(tok.GetToken()), ExpiresAt: tok.GetExpiresAt().Time}, nil
@@ -232,7 +187,7 @@ func (c *Client) GenerateJITConfig(ctx context.Context, r JITRequest) (JITConfig
 		body.WorkFolder = &r.WorkFolder
 	}
 	var out gh.JITRunnerConfig
-	if err := c.raw(withoutBlindRetry(ctx), http.MethodPost, c.target.runnersPath()+"/generate-jitconfig", body, &out); err != nil {
+	if _, err := c.raw(withoutBlindRetry(ctx), http.MethodPost, c.runnersPath("/generate-jitconfig"), body, &out); err != nil {
 		return JITConfig{}, c.classify("generate JIT config for "+strconv.Quote(r.Name), err)
 	}
 	var rn Runner
@@ -261,8 +216,8 @@ func toLabels(r labelsResp) []Label {
 
 func (c *Client) labelsCall(ctx context.Context, op, method string, id int64, suffix string, body any) ([]Label, error) {
 	var out labelsResp
-	path := c.target.runnersPath() + "/" + strconv.FormatInt(id, 10) + "/labels" + suffix
-	if err := c.raw(ctx, method, path, body, &out); err != nil {
+	path := c.runnersPath("/" + strconv.FormatInt(id, 10) + "/labels" + suffix)
+	if _, err := c.raw(ctx, method, path, body, &out); err != nil {
 		return nil, c.classify(fmt.Sprintf("%s of runner %d", op, id), err)
 	}
 	return toLabels(out), nil
@@ -293,13 +248,19 @@ func (c *Client) RemoveAllLabels(ctx context.Context, id int64) ([]Label, error)
 	return c.labelsCall(ctx, "remove custom labels", http.MethodDelete, id, "", nil)
 }
 
-// raw sends a request go-github has no method for, through the same client
-// (headers, auth, retries).
-func (c *Client) raw(ctx context.Context, method, path string, body, out any) error {
+// runnersPath is the API path of the target's runner endpoints (the one
+// place the repository / organization / enterprise prefix is chosen:
+// Target.runnersPath) followed by rest ("", "/ID", "/downloads", "?...").
+func (c *Client) runnersPath(rest string) string { return c.target.runnersPath() + rest }
+
+// raw sends one request to path (relative to the API base) through
+// go-github's client (headers, auth, retries, error decoding, Link
+// pagination in the response) and decodes the answer into out (nil:
+// nothing to decode).
+func (c *Client) raw(ctx context.Context, method, path string, body, out any) (*gh.Response, error) {
 	req, err := c.gh.NewRequest(ctx, method, path, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = c.gh.Do(req, out)
-	return err
+	return c.gh.Do(req, out)
 }
