@@ -3,12 +3,13 @@
 // package's layout (scripts, listener), users and privileges, and the
 // file primitives every package shares (atomic writes, JSON records,
 // opening a file a less trusted user can write). It is a leaf: it imports
-// nothing of ours.
+// nothing of ours. Its subpackage backoff is a leaf too.
 //
-// Per-OS code is chosen by file name only (runtime.GOOS is read only to
-// name the host's package): _linux.go and _windows.go for one OS;
-// _unix.go for every OS but Windows (Linux, macOS, the BSDs); _other.go
-// for the OSes that are neither Linux nor Windows (macOS, and the
-// fallback for the rest); _nolinux.go for every OS but Linux. macOS has no
-// file of its own: its facts are those of the _unix.go and _other.go files.
+// Per-OS code is chosen by file name only, as in package service:
+// _linux.go, _darwin.go and _windows.go for one OS; _unix.go for every OS
+// but Windows; _nolinux.go for every OS but Linux; _other.go the fallback
+// for the OSes that have no file of their own for that topic (here macOS
+// among them: no file of this package is macOS-only yet). runtime.GOOS is
+// read only where it is the value wanted: the host's package OS name, a
+// message.
 package platform
