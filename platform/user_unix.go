@@ -15,6 +15,12 @@ import (
 // Privileged reports whether this process runs as root.
 func Privileged() bool { return os.Geteuid() == 0 }
 
+// RunsAsUser reports whether a runner runs as a user account of its own,
+// which owns the runner's files and runs config.sh and the listener: on
+// every OS but Windows (there the account is the service's, set on the
+// service, and files are shared by ACL).
+func RunsAsUser() bool { return true }
+
 // ChownTree gives dir and everything in it to name (links themselves, not their targets).
 func ChownTree(dir, name string) error {
 	u, err := user.Lookup(name)

@@ -6,6 +6,10 @@ import "os/exec"
 // runnerctl changes no file ownership.
 func Privileged() bool { return false }
 
+// RunsAsUser is false on Windows: the runner runs as the service's
+// account (see Privileged).
+func RunsAsUser() bool { return false }
+
 // ChownTree does nothing on Windows (see Privileged).
 func ChownTree(dir, name string) error { return nil }
 
