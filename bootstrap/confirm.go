@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/platform/backoff"
 
 	"github.com/runnerctl/runnerctl/platform"
 )
@@ -53,7 +54,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 	start := time.Now()
 	deadline := start.Add(o.Wait)
 	var askAt time.Time // zero: the API is not asked yet
-	backoff := p.APIMinBackoff
+	backoff := backoff.Doubling{Min: p.APIMinBackoff, Max: p.APIMaxBackoff}
 	lastState, lastServer := "", ""
 	var st platform.ServiceStatus
 	for {
@@ -101,8 +102,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 				log.Info("runner is online", "name", r.Name, "id", r.ID, "after", res.OnlineAfter.Round(time.Millisecond))
 				return nil
 			}
-			askAt = now.Add(backoff)
-			backoff = min(2*backoff, p.APIMaxBackoff)
+			askAt = now.Add(backoff.Next())
 		}
 		if now.After(deadline) {
 			server := lastServer

@@ -2,9 +2,7 @@ package bootstrap
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,15 +52,8 @@ func ReadIndex(indexDir string) ([]IndexEntry, error) {
 
 func readIndex(indexDir string) (index, error) {
 	var ix index
-	b, err := os.ReadFile(filepath.Join(indexDir, IndexFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return ix, nil
-	}
-	if err != nil {
-		return ix, fmt.Errorf("read host index: %w", err)
-	}
-	if err := json.Unmarshal(b, &ix); err != nil {
-		return ix, fmt.Errorf("read host index %s: %w", filepath.Join(indexDir, IndexFile), err)
+	if _, err := platform.ReadJSON(filepath.Join(indexDir, IndexFile), &ix); err != nil {
+		return index{}, fmt.Errorf("read host index: %w", err)
 	}
 	return ix, nil
 }

@@ -37,15 +37,6 @@ type PrepareResult struct {
 	Unchanged bool `json:"unchanged"`
 }
 
-// listenerRel is the runner's entry binary, relative to the runner
-// directory: its presence says a package is extracted.
-func listenerRel(filename string) string {
-	if strings.HasSuffix(strings.ToLower(filename), ".zip") {
-		return filepath.Join("bin", "Runner.Listener.exe")
-	}
-	return filepath.Join("bin", "Runner.Listener")
-}
-
 // checkReachable refuses, as root, a runner directory whose parents the
 // runner user cannot enter: config.sh and the listener run as that user
 // and would fail late (fork/exec: permission denied) after the download.
@@ -95,7 +86,7 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 	if st, err := ReadState(dir); err != nil {
 		return res, err
 	} else if st != nil && src.SHA256 != "" && st.Package.SHA256 == src.SHA256 {
-		if _, err := os.Stat(filepath.Join(dir, listenerRel(st.Package.Filename))); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, platform.PackageListener(st.Package.Filename))); err == nil {
 			log.Info("runner directory already prepared with this package", "dir", dir, "package", st.Package.Filename)
 			res.SHA256, res.Unchanged = st.Package.SHA256, true
 			return res, nil
@@ -136,8 +127,8 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 		return res, err
 	}
 	res.SHA256 = entry.SHA256
-	if _, err := os.Stat(filepath.Join(staged.Dir, listenerRel(src.Filename))); err != nil {
-		return res, failure.Wrap(failure.Integrity, fmt.Errorf("prepare: %s has no %s: it is not a runner package", src.Filename, listenerRel(src.Filename)))
+	if _, err := os.Stat(filepath.Join(staged.Dir, platform.PackageListener(src.Filename))); err != nil {
+		return res, failure.Wrap(failure.Integrity, fmt.Errorf("prepare: %s has no %s: it is not a runner package", src.Filename, platform.PackageListener(src.Filename)))
 	}
 	if err := staged.Commit(dir); err != nil {
 		return res, err
@@ -167,7 +158,7 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 		if err := platform.ChownTree(dir, o.User); err != nil {
 			return res, fmt.Errorf("prepare: %w", err)
 		}
-	} else if o.User != "" && !platform.UserIsServiceAccount() {
+	} else if o.User != "" && platform.RunsAsUser() {
 		log.Info("not running as root: the runner user is not created and files stay owned by the current user", "user", o.User)
 		res.User = ""
 	}

@@ -80,7 +80,7 @@ func removeLeftover(ctx context.Context, api LifecycleAPI, name string, before *
 	if after == nil || (before != nil && before.ID == after.ID) {
 		return
 	}
-	if err := api.DeleteRunner(ctx, after.ID); err != nil && github.StatusCode(err) != 404 {
+	if err := api.DeleteRunner(ctx, after.ID); err != nil && !errors.Is(err, github.ErrNotFound) {
 		log.Error("rollback: could not delete the registration config.sh left behind", "name", name, "id", after.ID, "err", err)
 		return
 	}
@@ -101,7 +101,7 @@ func deregister(ctx context.Context, api LifecycleAPI, ex runner.Exec, id int64,
 		return err
 	}
 	log.Warn("config.sh remove did not work: deleting the runner by id", "id", id, "err", err)
-	if derr := api.DeleteRunner(ctx, id); derr != nil && github.StatusCode(derr) != 404 {
+	if derr := api.DeleteRunner(ctx, id); derr != nil && !errors.Is(derr, github.ErrNotFound) {
 		return fmt.Errorf("delete runner %d: %w", id, derr)
 	}
 	// The local config is stale now: drop it as `config.sh remove --local` does.

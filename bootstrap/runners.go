@@ -144,7 +144,7 @@ func Prune(ctx context.Context, api RunnerAPI, o PruneOptions, log *slog.Logger)
 			case err == nil:
 				log.Debug("prune: deleted runner", "id", r.ID, "name", r.Name)
 				res.Deleted = append(res.Deleted, r)
-			case github.StatusCode(err) == 422:
+			case errors.Is(err, github.ErrBusy):
 				// GitHub refuses to delete a runner that is running a job: it came back.
 				log.Warn("prune: runner is busy again, left alone", "id", r.ID, "name", r.Name)
 				res.Skipped = append(res.Skipped, r)
@@ -167,7 +167,7 @@ func Prune(ctx context.Context, api RunnerAPI, o PruneOptions, log *slog.Logger)
 // deleteRunner deletes r; GitHub refuses (422) a runner running a job.
 func deleteRunner(ctx context.Context, api RunnerAPI, r github.Runner) error {
 	if err := api.DeleteRunner(ctx, r.ID); err != nil {
-		if github.StatusCode(err) == 422 {
+		if errors.Is(err, github.ErrBusy) {
 			return fmt.Errorf("runner %d %q is running a job; GitHub deletes runners only when idle: %w", r.ID, r.Name, err)
 		}
 		return err

@@ -3,13 +3,11 @@ package bootstrap
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
-
-	gh "github.com/google/go-github/v89/github"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
@@ -59,7 +57,7 @@ func TestPrune(t *testing.T) {
 		api.runners = append(api.runners, mkRunner(i, "offline", false, "gpu"))
 	}
 	api.runners = append(api.runners, mkRunner(41, "online", false, "gpu"), mkRunner(42, "offline", true, "gpu"), mkRunner(43, "offline", false, "cpu"))
-	busyErr := &gh.ErrorResponse{Response: newResp(422)}
+	busyErr := fmt.Errorf("delete runner 5: %w", github.ErrBusy)
 	api.fail[5] = busyErr
 	api.fail[6] = errors.New("boom")
 	log := slog.New(slog.DiscardHandler)
@@ -111,5 +109,3 @@ func TestRunnerFilter(t *testing.T) {
 		t.Error("status idle accepted")
 	}
 }
-
-func newResp(code int) *http.Response { return &http.Response{StatusCode: code} }

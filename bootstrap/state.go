@@ -2,10 +2,7 @@ package bootstrap
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -51,16 +48,13 @@ type RunnerRecord struct {
 
 // ReadState reads dir's state file; (nil, nil) when there is none.
 func ReadState(dir string) (*State, error) {
-	b, err := os.ReadFile(filepath.Join(dir, StateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	var s State
+	found, err := platform.ReadJSON(filepath.Join(dir, StateFile), &s)
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
-	var s State
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("read state %s: %w", filepath.Join(dir, StateFile), err)
+	if !found {
+		return nil, nil
 	}
 	return &s, nil
 }

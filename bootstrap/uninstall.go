@@ -103,7 +103,7 @@ func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult
 		if settings == nil {
 			// .runner is gone (an ephemeral runner after its job, or a
 			// crash): the registration may still be there.
-			if err := api.DeleteRunner(ctx, rec.ID); err != nil && github.StatusCode(err) != 404 {
+			if err := api.DeleteRunner(ctx, rec.ID); err != nil && !errors.Is(err, github.ErrNotFound) {
 				return res, fmt.Errorf("uninstall: delete runner %d: %w", rec.ID, err)
 			}
 		} else if err := deregister(ctx, api, ex, res.ID, red, log); err != nil {
