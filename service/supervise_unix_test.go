@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -31,6 +32,10 @@ n=$(grep -c '^start' starts)
 code=$(sed -n "${n}p" codes)
 echo "PATH=$PATH" >> starts
 [ "$code" = 3 ] && touch update.finished
+if [ "$code" = listen2 ]; then
+    echo "Listening for Jobs"
+    exit 2
+fi
 if [ "$code" = sleep ]; then
     echo "Listening for Jobs"
     trap 'echo got-int >> starts; exit 0' INT
@@ -50,8 +55,27 @@ exit "$code"
 	return dir
 }
 
+// syncBuffer is the listener's output as the test reads it while the
+// supervisor writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func quick(dir string) *Supervisor {
-	return &Supervisor{Dir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Output: &bytes.Buffer{},
+	return &Supervisor{Dir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Output: &syncBuffer{},
 		RetryPause: 10 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond,
 		UpdateWait: time.Second, StopTimeout: 2 * time.Second}
 }
@@ -82,6 +106,10 @@ func TestSupervisorExitCodes(t *testing.T) {
 		{"3 waits for the update then relaunches", []string{"3", "0"}, 2, false, false},
 		{"unknown code relaunches", []string{"42", "0"}, 2, false, false},
 		{"2 gives up", []string{"2", "2", "2", "2"}, 3, false, true},
+		// "Listening for Jobs" resets the count: two 2s, one that listened
+		// first, then two more 2s stay within MaxRetries (2) each time.
+		{"listening resets the retry count", []string{"2", "2", "listen2", "2", "0"}, 5, false, false},
+		{"listening resets the retry count, then it gives up", []string{"2", "listen2", "2", "2", "0"}, 4, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := fakeListener(t, c.codes...)
@@ -110,7 +138,7 @@ func TestSupervisorStopAndPath(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.Output.(*bytes.Buffer).String(), "Listening for Jobs") {
+	for !strings.Contains(s.Output.(*syncBuffer).String(), "Listening for Jobs") {
 		if time.Now().After(deadline) {
 			t.Fatal("listener never started")
 		}
