@@ -55,8 +55,37 @@ func TestScripts(t *testing.T) {
 			e.Setenv("PKG_SHA256", hex.EncodeToString(sum[:]))
 			return os.WriteFile(filepath.Join(e.WorkDir, "actions-runner-linux-x64-2.336.0.tar.gz"), pkg, 0o644)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"ghes": ghesCmd, "origin": originCmd},
+		Cmds: scriptCmds,
 	})
+}
+
+// scriptCmds are the custom commands of both script suites.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"ghes": ghesCmd, "origin": originCmd, "exits": exitsCmd,
+}
+
+// exitsCmd runs a program and checks its exit status, which `! exec`
+// does not (it accepts any non-zero code):
+//
+//	exits CODE PROG [ARG...]     PROG exits with CODE; its stdout and stderr are kept for stdout/stderr
+func exitsCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROG [ARG...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
 }
 
 // TestLifecycle runs testdata/lifecycle/*.txtar: install, run, status and
@@ -98,7 +127,7 @@ func TestLifecycle(t *testing.T) {
 			publishEverywhere(srv, origin, data, "")
 			return nil
 		},
-		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"ghes": ghesCmd, "origin": originCmd},
+		Cmds:      scriptCmds,
 		Condition: rootCondition,
 	})
 }

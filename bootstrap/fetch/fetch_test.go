@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -134,26 +136,105 @@ func TestNotAnArchive(t *testing.T) {
 	}
 }
 
+// The temporary token goes to the download URL's host only. The origin
+// redirects, as github.com does, to a storage host that is the same IP on
+// another port: net/http would carry the Authorization header there (it
+// compares host names without the port), so only the fetcher's own rule
+// keeps it off.
 func TestTokenNotCarriedAcrossHosts(t *testing.T) {
 	o := githubtest.NewOrigin()
 	defer o.Close()
-	d := o.Publish("linux", "x64", "pkg.tar.gz", gzPayload(t, 1000), "")
-	var sawAuth []string
-	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sawAuth = append(sawAuth, r.Header.Get("Authorization"))
-		http.Redirect(w, r, strings.Replace(d.DownloadURL, "127.0.0.1", "localhost", 1), http.StatusFound)
-	}))
-	defer redirector.Close()
+	o.UseStorage()
+	d := o.Publish("linux", "x64", "pkg.tar.gz", gzPayload(t, 1000), "tmp-token-xyz123")
 	c := &Cache{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
-	_, err := c.Fetch(context.Background(), testFetcher(), Source{URL: redirector.URL + "/pkg.tar.gz", Filename: "pkg.tar.gz", Token: secret.New("tmp-token-xyz123"), SHA256: d.SHA256}, nil)
+	e, err := c.Fetch(context.Background(), testFetcher(), source(d), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sawAuth) != 1 || sawAuth[0] != "Bearer tmp-token-xyz123" {
-		t.Fatalf("first host saw %q", sawAuth)
+	if r := o.Requests(); len(r) != 1 || r[0].Authorization != "Bearer tmp-token-xyz123" {
+		t.Fatalf("origin saw %+v", r)
 	}
-	if r := o.Requests(); len(r) != 1 || r[0].Authorization != "" {
-		t.Fatalf("redirect target saw %+v", r)
+	st := o.StorageRequests()
+	if len(st) != 1 {
+		t.Fatalf("storage host saw %d requests, want 1", len(st))
+	}
+	if st[0].Authorization != "" {
+		t.Fatalf("the storage host (same host, other port) got the temp token: %q", st[0].Authorization)
+	}
+	if e.SHA256 != d.SHA256 {
+		t.Fatalf("got sha256 %s, want %s", e.SHA256, d.SHA256)
+	}
+}
+
+// The origin's error answers: an expired temp token (401) and a missing
+// package (404) fail at once with advice, a 5xx is retried, and so are a
+// Content-Range that does not continue the stream and a 200 answer to a
+// ranged request (the bytes already there are skipped). Every success
+// ends with the published bytes.
+func TestOriginErrors(t *testing.T) {
+	data := gzPayload(t, 1<<20)
+	for _, c := range []struct {
+		name     string
+		setup    func(o *githubtest.Origin, d githubtest.Download)
+		wantErr  string
+		requests int
+	}{
+		{"expired temp token", func(o *githubtest.Origin, d githubtest.Download) { o.ExpireToken(d.TempDownloadToken) },
+			"HTTP 401 Unauthorized: the temporary download token was refused", 1},
+		{"404", func(o *githubtest.Origin, _ githubtest.Download) { o.PushFault(githubtest.OriginFault{Status: 404}) },
+			"HTTP 404 Not Found: the package is not at its download URL", 1},
+		{"403", func(o *githubtest.Origin, _ githubtest.Download) { o.PushFault(githubtest.OriginFault{Status: 403}) },
+			"HTTP 403 Forbidden", 1},
+		{"503 then 502 then the package", func(o *githubtest.Origin, _ githubtest.Download) {
+			o.PushFault(githubtest.OriginFault{Status: 503}, githubtest.OriginFault{Status: 502})
+		}, "", 3},
+		{"5xx every time", func(o *githubtest.Origin, _ githubtest.Download) {
+			for range 10 {
+				o.PushFault(githubtest.OriginFault{Status: 500})
+			}
+		}, "giving up after 5 attempts", 5},
+		{"cut, then a Content-Range that starts elsewhere", func(o *githubtest.Origin, _ githubtest.Download) {
+			o.CutNext(100000)
+			o.PushFault(githubtest.OriginFault{}, githubtest.OriginFault{WrongRange: true})
+		}, "asked for bytes from 100000, the server answered Content-Range \"bytes 100001-", 2},
+		{"cut, then 200 to the ranged request", func(o *githubtest.Origin, _ githubtest.Download) {
+			o.CutNext(100000)
+			o.PushFault(githubtest.OriginFault{}, githubtest.OriginFault{IgnoreRange: true})
+		}, "", 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := githubtest.NewOrigin()
+			defer o.Close()
+			d := o.Publish("linux", "x64", "actions-runner-linux-x64-2.336.0.tar.gz", data, "tmp-token-abcdef")
+			c.setup(o, d)
+			cache := &Cache{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
+			var got bytes.Buffer
+			e, err := cache.Fetch(context.Background(), testFetcher(), source(d), func(r io.Reader) error {
+				_, err := io.Copy(&got, r)
+				return err
+			})
+			if n := len(o.Requests()); n != c.requests {
+				t.Errorf("%d requests, want %d", n, c.requests)
+			}
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err %v, want %q", err, c.wantErr)
+				}
+				if left := cacheDirEntries(t, cache.Dir); len(left) != 0 {
+					t.Errorf("left behind %v", left)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), data) {
+				t.Fatalf("the sink got %d bytes, not the package's %d", got.Len(), len(data))
+			}
+			if b, err := os.ReadFile(e.Path); err != nil || !bytes.Equal(b, data) {
+				t.Fatalf("the cache holds %d bytes (%v), not the package", len(b), err)
+			}
+		})
 	}
 }
 
@@ -199,6 +280,16 @@ func TestCorruptCacheEntryIsRefetched(t *testing.T) {
 	e2, err := c.Fetch(context.Background(), testFetcher(), source(d), nil)
 	if err != nil || !e2.Downloaded {
 		t.Fatalf("refetch: %+v %v", e2, err)
+	}
+	if n := len(o.Requests()); n != 2 {
+		t.Errorf("origin saw %d requests, want 2 (the refetch)", n)
+	}
+	b, err := os.ReadFile(e2.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != d.SHA256 {
+		t.Fatalf("the cache entry after the refetch is not the package: %q", b[:min(len(b), 20)])
 	}
 }
 
