@@ -152,6 +152,7 @@ func rootCondition(cond string) (bool, error) {
 //	ghes clear                                        forget the request log
 //	ghes online SCOPE NAME [LABEL,...]                wait (10 s) until NAME is online, with these custom labels
 //	ghes offline SCOPE NAME                           wait (10 s) until NAME is offline
+//	ghes never-ran SCOPE NAME                         NAME is registered and no listener ever heartbeated for it
 //	ghes idle|busy-now SCOPE NAME                     wait (10 s) until NAME is online and idle | busy
 //	ghes refuse NAME                                  refuse registrations of NAME
 //	ghes fail-after-register NAME                     register NAME, then answer config.sh with a 500
@@ -245,6 +246,16 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("runner %s in %s is not %s after 10 s: %+v", args[2], args[1], args[0], found)
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+	case "never-ran":
+		var found *githubtest.Runner
+		for _, r := range srv.Runners(args[1]) {
+			if r.Name == args[2] {
+				found = &r
+			}
+		}
+		if found == nil || !found.LastSeen.IsZero() || found.Status != "offline" {
+			ts.Fatalf("runner %s in %s: want registered, offline, never seen: %+v", args[2], args[1], found)
 		}
 	case "refuse":
 		srv.RefuseName(args[1], "names starting with bad- are reserved")

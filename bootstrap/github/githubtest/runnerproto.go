@@ -17,11 +17,16 @@ import (
 //
 //	POST {api}/actions/runner-registration  RemoteAuth <registration or remove token>
 //	     {"url", "runner_event": "register"|"remove", "name", "labels", ...}
+//	     (remove also carries X-Runner-Credential: Bearer <runner credential>:
+//	     the real runner deletes itself with its own credentials)
 //	POST /_runner/heartbeat                 Bearer <runner credential>   → {"job", "exit", "heartbeat_ms"}
 //	POST /_runner/jobs/{id}/complete        Bearer <runner credential>
 //
 // A runner registered this way is online while it heartbeats: its status
 // turns offline when no heartbeat came for three intervals.
+
+// RunnerCredentialHeader carries the runner's own credential on a remove.
+const RunnerCredentialHeader = "X-Runner-Credential"
 
 // RegisterRequest is the body of a runner-registration call.
 type RegisterRequest struct {
@@ -232,6 +237,10 @@ func (s *Server) runnerRegistration(w http.ResponseWriter, r *http.Request) {
 		rn := s.runners[req.RunnerID]
 		if rn == nil || rn.Scope != scope {
 			writeError(w, http.StatusNotFound, "Runner not found")
+			return
+		}
+		if cred, _ := strings.CutPrefix(r.Header.Get(RunnerCredentialHeader), "Bearer "); rn.viaProtocol && (cred == "" || cred != rn.credential) {
+			writeError(w, http.StatusUnauthorized, "Runner "+rn.Name+": the runner's own credentials are required to remove it")
 			return
 		}
 		if rn.Busy {

@@ -391,8 +391,17 @@ func remove(root string, a args) int {
 		fmt.Fprintln(os.Stderr, err)
 		return exitTerminated
 	}
+	// The real one connects to the server with the runner's own
+	// credentials (.credentials and the RSA key in .credentials_rsaparams)
+	// to delete the agent: without the key it fails.
+	var cred map[string]string
+	if err := readBOMJSON(filepath.Join(root, ".credentials_rsaparams"), &cred); err != nil || cred["credential"] == "" {
+		fmt.Fprintf(os.Stderr, "Failed: Removing runner from the server: the runner's RSA key cannot be read: %v\n", err)
+		return exitTerminated
+	}
 	fmt.Println("\n# Runner removal")
-	status, msg, err := call(context.Background(), apiBase(u)+"/actions/runner-registration", "RemoteAuth "+token,
+	status, msg, err := callWith(context.Background(), apiBase(u)+"/actions/runner-registration", "RemoteAuth "+token,
+		map[string]string{githubtest.RunnerCredentialHeader: "Bearer " + cred["credential"]},
 		map[string]any{"url": st.GitHubURL, "runner_event": "remove", "runner_id": st.AgentID}, nil)
 	if err != nil || (status >= 300 && status != http.StatusNotFound) {
 		fmt.Fprintf(os.Stderr, "Failed: Removing runner from the server (%d %s %v)\n", status, msg, err)
@@ -407,6 +416,11 @@ func remove(root string, a args) int {
 // call posts body as JSON and decodes a 2xx answer into out. It returns
 // the status and, for an error status, the server's message.
 func call(ctx context.Context, u, auth string, body, out any) (int, string, error) {
+	return callWith(ctx, u, auth, nil, body, out)
+}
+
+// callWith is call with extra headers.
+func callWith(ctx context.Context, u, auth string, header map[string]string, body, out any) (int, string, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return 0, "", err
@@ -416,6 +430,9 @@ func call(ctx context.Context, u, auth string, body, out any) (int, string, erro
 		return 0, "", err
 	}
 	req.Header.Set("Authorization", auth)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "GitHubActionsRunner-linux-x64/"+version)
 	c := &http.Client{Timeout: 10 * time.Second}
