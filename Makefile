@@ -5,13 +5,17 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Every GOOS/GOARCH we ship.
 TARGETS := linux/amd64 linux/arm64 linux/arm darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: build test lint cross clean demo nspawn-rootfs cloudinit-rootfs
+.PHONY: build test test-race lint cross clean demo nspawn-rootfs cloudinit-rootfs
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o runnerctl .
 
 test:
 	$(GO) test -count=1 ./...
+
+# The same under the race detector (CI runs this instead of test).
+test-race:
+	$(GO) test -race -count=1 ./...
 
 # The whole lifecycle against the simulated GitHub: no network, no root.
 demo: build

@@ -60,7 +60,7 @@ func TestCloudInitFirstBoot(t *testing.T) {
 	}
 	t.Run("schema", func(t *testing.T) {
 		if _, err := exec.LookPath("cloud-init"); err != nil {
-			t.Skip("skipped: cloud-init is not installed on this host (apt-get install cloud-init), so `cloud-init schema` cannot check the example")
+			skipOrFail(t, "skipped: cloud-init is not installed on this host (apt-get install cloud-init), so `cloud-init schema` cannot check the example")
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()

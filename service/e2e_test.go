@@ -77,7 +77,7 @@ type fixture struct {
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("skipped: the go tool is not on PATH")
+		skipOrFail(t, "skipped: the go tool is not on PATH")
 	}
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "runnerctl")
@@ -418,19 +418,19 @@ func TestSysVLifecycle(t *testing.T) {
 		})
 }
 
-// sysvHost skips unless this host's service manager is SysV and we are
+// sysvHost skips (fails under CI) unless this host's service manager is SysV and we are
 // root; it returns the fixture and a directory (0755, removed at the end)
 // for the test's runners.
 func sysvHost(t *testing.T) (fixture, string) {
 	t.Helper()
 	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		t.Skip("skipped: needs root on Linux to install a real SysV service")
+		skipOrFail(t, "skipped: needs root on Linux to install a real SysV service")
 	}
 	if p := service.New(nil).Platform(); p != "unix-systemv" {
-		t.Skipf("skipped: this host's service manager is %s, not SysV (systemd is covered by TestSystemdLifecycle)", p)
+		skipOrFail(t, "skipped: this host's service manager is %s, not SysV (systemd is covered by TestSystemdLifecycle)", p)
 	}
 	if _, err := os.Stat("/etc/init.d"); err != nil {
-		t.Skip("skipped: no /etc/init.d")
+		skipOrFail(t, "skipped: no /etc/init.d")
 	}
 	f := newFixture(t)
 	base, err := os.MkdirTemp("", "runnerctl-sysv-")

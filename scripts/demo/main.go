@@ -62,16 +62,29 @@ func (e env) environ() []string {
 }
 
 func (e env) waitStatus(name, want string) (time.Duration, error) {
+	return e.waitFor(name, want, func(githubtest.Runner) bool { return true })
+}
+
+// waitFor waits (20 s) until the runner named name has status want and ok holds.
+func (e env) waitFor(name, want string, ok func(githubtest.Runner) bool) (time.Duration, error) {
 	start := time.Now()
 	for time.Since(start) < 20*time.Second {
 		for _, r := range e.srv.Runners("repos/acme/app") {
-			if r.Name == name && r.Status == want {
+			if r.Name == name && r.Status == want && ok(r) {
 				return time.Since(start), nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	return 0, fmt.Errorf("runner %s did not become %s", name, want)
+}
+
+// expect fails the demo when out does not contain want.
+func expect(step, out, want string) error {
+	if !strings.Contains(out, want) {
+		return fmt.Errorf("%s: the output does not say %q", step, want)
+	}
+	return nil
 }
 
 func demo(bin string) error {
@@ -140,13 +153,25 @@ func demo(bin string) error {
 	}
 
 	say("4. The same install again changes nothing")
-	if _, err := e.runnerctl(install...); err != nil {
+	out, err := e.runnerctl(install...)
+	if err != nil {
 		return err
+	}
+	if err := expect("install again", out, "already installed runner demo-1"); err != nil {
+		return err
+	}
+	if n := len(srv.Runners("repos/acme/app")); n != 1 {
+		return fmt.Errorf("install again: %d runners on the server, want 1", n)
 	}
 
 	say("5. status: local state, package version and the server's view")
-	if _, err := e.runnerctl("status", "--all"); err != nil {
+	if out, err = e.runnerctl("status", "--all"); err != nil {
 		return err
+	}
+	for _, want := range []string{"demo-1", "online"} {
+		if err := expect("status", out, want); err != nil {
+			return err
+		}
 	}
 
 	say("6. The listener dies (SIGKILL): the supervisor brings it back")
@@ -162,9 +187,16 @@ func demo(bin string) error {
 	}
 	fmt.Printf("server: demo-1 online again after %s\n", took.Round(time.Millisecond))
 
-	say("7. A job arrives")
+	say("7. A job arrives: the runner is busy, then idle again")
 	srv.QueueJob("repos/acme/app", "demo-1")
-	time.Sleep(time.Second)
+	if _, err := e.waitFor("demo-1", "online", func(r githubtest.Runner) bool { return r.Busy }); err != nil {
+		return fmt.Errorf("the job: %w", err)
+	}
+	fmt.Println("server: demo-1 online, busy")
+	if _, err := e.waitFor("demo-1", "online", func(r githubtest.Runner) bool { return !r.Busy }); err != nil {
+		return fmt.Errorf("the job did not finish: %w", err)
+	}
+	fmt.Println("server: demo-1 online, idle")
 
 	say("8. uninstall: config.sh remove with a remove token, directory, index; the listener sees it is gone and run exits 0")
 	if _, err := e.runnerctl("uninstall", "--dir", dir); err != nil {
@@ -175,6 +207,9 @@ func demo(bin string) error {
 	select {
 	case err := <-done:
 		fmt.Printf("runnerctl run exited: %v\n", errOrOK(err))
+		if err != nil {
+			return fmt.Errorf("runnerctl run: want exit 0 after uninstall, got %v", err)
+		}
 	case <-time.After(15 * time.Second):
 		return fmt.Errorf("runnerctl run did not stop")
 	}
@@ -197,7 +232,11 @@ func demo(bin string) error {
 	if err == nil || !asExit(err, &ee) || ee.ExitCode() != 6 {
 		return fmt.Errorf("refused name: want exit 6, got %v", err)
 	}
-	fmt.Printf("exit %d; directory left: %v; runners on the server: %d\n", ee.ExitCode(), exists(dir), len(srv.Runners("repos/acme/app")))
+	left, runners := exists(dir), len(srv.Runners("repos/acme/app"))
+	fmt.Printf("exit %d; directory left: %v; runners on the server: %d\n", ee.ExitCode(), left, runners)
+	if left || runners != 0 {
+		return fmt.Errorf("the rollback left the directory (%v) or %d runners on the server", left, runners)
+	}
 
 	say("Done: the whole lifecycle ran against the simulated GitHub, with no network and no root")
 	return nil
