@@ -79,11 +79,32 @@ func (s *Server) api(h scopedHandler) http.HandlerFunc {
 		info, known := s.tokens[tok]
 		s.refreshLocked()
 		scope := scopeOf(r)
-		exists := s.scopes[scope]
+		exists := s.scopes[scope] && (info.scopes == nil || slices.Contains(info.scopes, scope))
+		limited := s.rateHeadersLocked(w, tok, hasTok && known)
 		s.mu.Unlock()
 
 		if fault != nil {
 			serveFault(w, *fault)
+			return
+		}
+		// What GitHub refuses whatever the credential: no User-Agent
+		// (403), an API version it does not serve (400); and what this
+		// fake requires of its client on top: the media type and the
+		// version header (runnerctl pins both).
+		if r.Header.Get("User-Agent") == "" {
+			writeError(w, http.StatusForbidden, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).")
+			return
+		}
+		if v := r.Header.Get("X-GitHub-Api-Version"); v != SupportedAPIVersion {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("API version %q is not supported (this fake requires X-GitHub-Api-Version: %s).", v, SupportedAPIVersion))
+			return
+		}
+		if a := r.Header.Get("Accept"); !strings.Contains(a, "application/vnd.github+json") && !strings.Contains(a, "application/vnd.github.v3+json") {
+			writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported 'Accept' header: %q. Must accept 'application/vnd.github+json'.", a))
+			return
+		}
+		if limited {
+			writeError(w, http.StatusForbidden, "API rate limit exceeded for this token. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)")
 			return
 		}
 		if !hasTok || !known {
@@ -100,6 +121,36 @@ func (s *Server) api(h scopedHandler) http.HandlerFunc {
 		}
 		h(w, r, scope)
 	}
+}
+
+// SupportedAPIVersion is the X-GitHub-Api-Version the fake serves.
+const SupportedAPIVersion = "2022-11-28"
+
+// rateHeadersLocked counts the request against its token's (or, without a
+// valid token, the caller's 60-an-hour) budget, sets GitHub's
+// X-RateLimit-* headers and reports whether the budget was already spent.
+func (s *Server) rateHeadersLocked(w http.ResponseWriter, tok string, authed bool) (limited bool) {
+	key, limit := "token:"+tok, s.rateLimit
+	if !authed {
+		key, limit = "unauthenticated", 60
+	}
+	now := s.now()
+	rw := s.rates[key]
+	if rw == nil || !now.Before(rw.reset) {
+		rw = &rateWindow{reset: now.Add(time.Hour).Truncate(time.Second)}
+		s.rates[key] = rw
+	}
+	limited = rw.used >= limit
+	if !limited {
+		rw.used++
+	}
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(limit-rw.used))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(rw.reset.Unix(), 10))
+	h.Set("X-RateLimit-Used", strconv.Itoa(rw.used))
+	h.Set("X-RateLimit-Resource", "core")
+	return limited
 }
 
 func serveFault(w http.ResponseWriter, f Fault) {

@@ -23,7 +23,7 @@ import (
 //	POST /_runner/jobs/{id}/complete        Bearer <runner credential>
 //
 // A runner registered this way is online while it heartbeats: its status
-// turns offline when no heartbeat came for three intervals.
+// turns offline when no heartbeat came for three intervals (SetOfflineAfter).
 
 // RunnerCredentialHeader carries the runner's own credential on a remove.
 const RunnerCredentialHeader = "X-Runner-Credential"
@@ -143,7 +143,11 @@ func (s *Server) refreshLocked() {
 		}
 		// A runner running a job stays online until it reports the job
 		// done (the listener does not poll while a job runs).
-		if !r.LastSeen.IsZero() && (now.Sub(r.LastSeen) < 3*s.heartbeat || r.job != 0) && !s.held[r.Name] {
+		after := s.offlineAfter
+		if after <= 0 {
+			after = 3 * s.heartbeat
+		}
+		if !r.LastSeen.IsZero() && (now.Sub(r.LastSeen) < after || r.job != 0) && !s.held[r.Name] {
 			r.Status = "online"
 		} else {
 			r.Status, r.Busy = "offline", false

@@ -89,15 +89,27 @@ type Server struct {
 	dls      []Download
 	tokenTTL time.Duration
 	// runner protocol (runnerproto.go)
-	heartbeat  time.Duration
-	refused    map[string]string // runner name → reason the server gives
-	nextJob    int64
-	held       map[string]bool // runner names kept offline
-	failAfter  map[string]bool // runner names whose registration fails after it is made
-	expireNext int             // minted tokens that expire at once
+	heartbeat    time.Duration
+	refused      map[string]string // runner name → reason the server gives
+	nextJob      int64
+	held         map[string]bool // runner names kept offline
+	failAfter    map[string]bool // runner names whose registration fails after it is made
+	expireNext   int             // minted tokens that expire at once
+	offlineAfter time.Duration   // no heartbeat for this long → offline; 0: 3 heartbeats
+	rateLimit    int             // requests per hour per token (GitHub: 5000)
+	rates        map[string]*rateWindow
 }
 
-type tokenInfo struct{ forbidden bool }
+type tokenInfo struct {
+	forbidden bool
+	scopes    []string // a fine-grained PAT's resources; nil: every scope (a classic PAT is user-wide)
+}
+
+// rateWindow is one rate-limit bucket (a token, or an IP for bad credentials).
+type rateWindow struct {
+	used  int
+	reset time.Time
+}
 
 type mintedToken struct {
 	scope   string
@@ -128,6 +140,8 @@ func NewUnstarted() *Server {
 		held:      map[string]bool{},
 		failAfter: map[string]bool{},
 		nextJob:   1,
+		rateLimit: 5000,
+		rates:     map[string]*rateWindow{},
 	}
 	s.Server = httptest.NewUnstartedServer(s.Handler())
 	return s
@@ -145,6 +159,24 @@ func (s *Server) AddToken(tok string, forbidden bool) {
 	s.tokens[tok] = tokenInfo{forbidden: forbidden}
 	s.mu.Unlock()
 }
+
+// AddTokenFor adds a fine-grained PAT that reaches only these scopes
+// ("repos/o/r", "orgs/o", "enterprises/e"): elsewhere the fake answers
+// 404, as GitHub does for a resource the token cannot see. Registration
+// and remove tokens are always bound to the scope they were minted for.
+func (s *Server) AddTokenFor(tok string, scopes ...string) {
+	s.mu.Lock()
+	s.tokens[tok] = tokenInfo{scopes: slices.Clone(scopes)}
+	s.mu.Unlock()
+}
+
+// SetRateLimit sets the requests per hour each token may make (default
+// 5000, GitHub's for a PAT); unauthenticated callers get 60.
+func (s *Server) SetRateLimit(n int) { s.mu.Lock(); s.rateLimit = n; s.mu.Unlock() }
+
+// SetOfflineAfter sets how long a protocol-registered runner stays online
+// after its last heartbeat (default: three heartbeat intervals).
+func (s *Server) SetOfflineAfter(d time.Duration) { s.mu.Lock(); s.offlineAfter = d; s.mu.Unlock() }
 
 // APIURL is the REST base, like https://HOST/api/v3.
 func (s *Server) APIURL() string { return s.URL + "/api/v3" }
