@@ -30,8 +30,7 @@ import (
 	"github.com/runnerctl/runnerctl/service"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+var version = "dev" // set at build time with -ldflags "-X main.version=…"
 
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
@@ -74,7 +73,7 @@ func newApp(env *cmdEnv) *cli.App {
 	// (config.Settings; the keys in fromFlagsOnly are, here, flags only),
 	// and the bootstrap.Env the action gets.
 	cmd := func(name, usage, text string, flags []cli.Flag, action func(*cli.Context, bootstrap.Env) error, fromFlagsOnly ...string) *cli.Command {
-		return &cli.Command{Name: name, Usage: usage, UsageText: text, Flags: flags,
+		return &cli.Command{Name: name, Usage: usage, UsageText: text, Flags: flags, OnUsageError: usageError,
 			Before: func(c *cli.Context) error { return applyConfigFile(env, c, fromFlagsOnly) },
 			Action: func(c *cli.Context) error {
 				e, err := newEnv(env, c)
@@ -99,9 +98,7 @@ func newApp(env *cmdEnv) *cli.App {
 		Writer:                    env.stdout,
 		ErrWriter:                 env.stderr,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run() maps errors to exit codes
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return failure.Wrap(failure.Usage, fmt.Errorf("%w (see --help)", err))
-		},
+		OnUsageError:              usageError,
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(env.stderr, "runnerctl: no command %q; see runnerctl --help\n", name)
 		},
@@ -194,6 +191,10 @@ func newApp(env *cmdEnv) *cli.App {
 	}
 }
 
+func usageError(_ *cli.Context, err error, _ bool) error { // a bad flag: exit 2
+	return failure.Wrap(failure.Usage, fmt.Errorf("%w (see --help)", err))
+}
+
 func needSubcommand(c *cli.Context) error {
 	_ = cli.ShowSubcommandHelp(c)
 	if c.NArg() > 0 {
@@ -207,7 +208,6 @@ func envName(flag string) []string {
 	return []string{"RUNNERCTL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
 }
 
-// Flags of each type, with their RUNNERCTL_<FLAG> variable.
 func strFlag(name, usage, value string) cli.Flag {
 	return &cli.StringFlag{Name: name, Usage: usage, Value: value, EnvVars: envName(name)}
 }

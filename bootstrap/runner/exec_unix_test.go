@@ -93,6 +93,10 @@ func mint(t *testing.T, srv *githubtest.Server, kind string) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, srv.APIURL()+"/repos/acme/app/actions/runners/"+kind+"-token", nil)
 	req.Header.Set("Authorization", "Bearer "+githubtest.Token)
+	// The headers GitHub asks every client for (the fake enforces them).
+	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+	req.Header.Set("User-Agent", "runnerctl-test")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +104,7 @@ func mint(t *testing.T, srv *githubtest.Server, kind string) string {
 	defer resp.Body.Close()
 	var tok struct{ Token string }
 	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.Token == "" {
-		t.Fatalf("mint %s token: %v", kind, err)
+		t.Fatalf("mint %s token: HTTP %d, %v", kind, resp.StatusCode, err)
 	}
 	return tok.Token
 }
