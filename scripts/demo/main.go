@@ -13,12 +13,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 func main() {
@@ -112,8 +112,10 @@ func demo(bin string) error {
 	srv.SetHeartbeat(250 * time.Millisecond)
 	origin := githubtest.NewOrigin()
 	defer origin.Close()
-	arch := map[string]string{"amd64": "x64", "arm64": "arm64", "arm": "arm"}[runtime.GOARCH]
-	osName := map[string]string{"linux": "linux", "darwin": "osx"}[runtime.GOOS]
+	osName, arch, err := platform.PackagePlatform("", "")
+	if err != nil {
+		return err
+	}
 	srv.SetDownloads([]githubtest.Download{origin.Publish(osName, arch, pkg.Filename, data, "tmp-download-token")})
 	e := env{bin: bin, url: srv.URL + "/acme/app", work: work, srv: srv}
 	fmt.Printf("fake GHES: %s (repository acme/app), package %s (%d KB, sha256 %.12s…)\n", srv.URL, pkg.Filename, len(data)/1024, pkg.SHA256)
