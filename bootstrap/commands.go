@@ -153,13 +153,19 @@ func (sel RunnerSelector) lookup(ctx context.Context, c *github.Client) (github.
 	return github.Runner{}, failure.Wrap(failure.Usage, errors.New("give a runner id or --name NAME (one of them)"))
 }
 
-// RunRunnersGet shows one runner.
-func RunRunnersGet(ctx context.Context, e Env, url string, sel RunnerSelector) error {
+// oneRunner connects to url and finds the runner sel names.
+func (e Env) oneRunner(ctx context.Context, url string, sel RunnerSelector) (*github.Client, github.Runner, error) {
 	c, err := e.connect(url)
 	if err != nil {
-		return err
+		return nil, github.Runner{}, err
 	}
 	r, err := sel.lookup(ctx, c)
+	return c, r, err
+}
+
+// RunRunnersGet shows one runner.
+func RunRunnersGet(ctx context.Context, e Env, url string, sel RunnerSelector) error {
+	_, r, err := e.oneRunner(ctx, url, sel)
 	if err != nil {
 		return err
 	}
@@ -171,11 +177,7 @@ func RunRunnersGet(ctx context.Context, e Env, url string, sel RunnerSelector) e
 
 // RunRunnersDelete deletes one runner registration.
 func RunRunnersDelete(ctx context.Context, e Env, url string, sel RunnerSelector) error {
-	c, err := e.connect(url)
-	if err != nil {
-		return err
-	}
-	r, err := sel.lookup(ctx, c)
+	c, r, err := e.oneRunner(ctx, url, sel)
 	if err != nil {
 		return err
 	}
