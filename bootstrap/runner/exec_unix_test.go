@@ -12,9 +12,7 @@ package runner
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
@@ -88,25 +87,27 @@ func extracted(t *testing.T) string {
 	return dir
 }
 
-// mint asks the fake for a registration or remove token with the PAT.
+// mint asks the fake for a registration or remove token with the PAT,
+// through runnerctl's own client.
 func mint(t *testing.T, srv *githubtest.Server, kind string) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, srv.APIURL()+"/repos/acme/app/actions/runners/"+kind+"-token", nil)
-	req.Header.Set("Authorization", "Bearer "+githubtest.Token)
-	// The headers GitHub asks every client for (the fake enforces them).
-	req.Header.Set("Accept", "application/vnd.github+json")
-	req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
-	req.Header.Set("User-Agent", "runnerctl-test")
-	resp, err := http.DefaultClient.Do(req)
+	tgt, err := github.ParseTarget(srv.URL+"/acme/app", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var tok struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.Token == "" {
-		t.Fatalf("mint %s token: HTTP %d, %v", kind, resp.StatusCode, err)
+	c, err := github.New(github.Options{Target: tgt, Token: secret.New(githubtest.Token), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return tok.Token
+	get := c.RemoveToken
+	if kind == "registration" {
+		get = c.RegistrationToken
+	}
+	tok, err := get(context.Background())
+	if err != nil {
+		t.Fatalf("mint %s token: %v", kind, err)
+	}
+	return tok.Value.Reveal()
 }
 
 // logBuffer is a slog.Logger writing into a buffer.
