@@ -25,7 +25,11 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"runnerctl": func() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) },
+		// The scripts never read this host's /etc/runnerctl/config.yaml:
+		// the default config file is the one the script names (or none).
+		"runnerctl": func() {
+			os.Exit(runEnv(&cmdEnv{stdout: os.Stdout, stderr: os.Stderr, redactor: &secret.Redactor{}, defaultConfig: os.Getenv("RUNNERCTL_TEST_DEFAULT_CONFIG")}, os.Args))
+		},
 	})
 }
 
@@ -41,6 +45,7 @@ func TestScripts(t *testing.T) {
 			e.Values["ghes"] = srv
 			e.Setenv("GHES", srv.URL)
 			e.Setenv("GHES_TOKEN", githubtest.Token)
+			e.Setenv("RUNNERCTL_TEST_DEFAULT_CONFIG", filepath.Join(e.WorkDir, "default-config.yaml"))
 			e.Setenv("RUNNERCTL_ACCESS_TOKEN", "")
 			e.Setenv("GITHUB_TOKEN", "")
 			origin := githubtest.NewOrigin()
@@ -115,6 +120,7 @@ func TestLifecycle(t *testing.T) {
 			e.Values["ghes"] = srv
 			e.Setenv("GHES", srv.URL)
 			e.Setenv("GHES_TOKEN", githubtest.Token)
+			e.Setenv("RUNNERCTL_TEST_DEFAULT_CONFIG", filepath.Join(e.WorkDir, "default-config.yaml"))
 			e.Setenv("RUNNERCTL_ACCESS_TOKEN", githubtest.Token)
 			e.Setenv("GITHUB_TOKEN", "")
 			e.Setenv("RUNNERCTL_CACHE_DIR", filepath.Join(e.WorkDir, "cache"))
