@@ -272,6 +272,10 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 	if err != nil {
 		return err
 	}
+	if len(dirs) == 0 && e.Format != "json" { // --all with an empty index
+		_, err := fmt.Fprintln(e.Stdout, "nothing installed")
+		return err
+	}
 	var results []UninstallResult
 	var errs []error
 	for _, dir := range dirs {

@@ -237,10 +237,6 @@ func WriteUninstall(w io.Writer, f Format, results []UninstallResult) error {
 	if f == "json" {
 		return WriteJSON(w, results)
 	}
-	if len(results) == 0 {
-		_, err := fmt.Fprintln(w, "nothing installed")
-		return err
-	}
 	for _, res := range results {
 		line := fmt.Sprintf("uninstalled runner %s (id %d) from %s", res.Name, res.ID, res.Dir)
 		if res.Nothing {

@@ -2,13 +2,12 @@ package platform
 
 import (
 	"fmt"
-	"os/exec"
 )
 
 // CreateUser creates name as a system user with a home directory and its
 // own group (useradd --system). It is an error if it exists.
 func CreateUser(name string) error {
-	out, err := exec.Command("useradd", "--system", "--user-group", "--create-home", "--shell", "/bin/bash", "--comment", "GitHub Actions runner", name).CombinedOutput()
+	out, err := SystemCommand("useradd", "--system", "--user-group", "--create-home", "--shell", "/bin/bash", "--comment", "GitHub Actions runner", name).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("create user %s: useradd: %w: %s", name, err, out)
 	}
@@ -17,7 +16,7 @@ func CreateUser(name string) error {
 
 // DeleteUser removes a user created by CreateUser, with its home.
 func DeleteUser(name string) error {
-	out, err := exec.Command("userdel", "--remove", name).CombinedOutput()
+	out, err := SystemCommand("userdel", "--remove", name).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("delete user %s: userdel: %w: %s", name, err, out)
 	}

@@ -307,8 +307,10 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	}
 	h.sh("rmdir " + closed)
 
-	// uninstall: no runner, no service, no directory, no user, no copy of runnerctl.
-	if out, code := h.runnerctl("uninstall", "--dir", dir, "--index-dir", index); code != 0 {
+	// uninstall: no runner, no service, no directory, no user, no copy of
+	// runnerctl; with a minimal PATH (no /usr/sbin: `service`, userdel), as
+	// `env -i` or a bare service environment gives root.
+	if out, code := h.sh(shJoin([]string{"env", "-i", "PATH=/usr/bin:/bin", "RUNNERCTL_ACCESS_TOKEN=" + githubtest.Token, h.binary(), "uninstall", "--dir", dir, "--index-dir", index})); code != 0 {
 		t.Fatalf("uninstall: exit %d\n%s", code, out)
 	}
 	noTrace(t, h, f, dir, ci, append(unitFiles(svcName), stable, "/run/runnerctl/"+svcName))

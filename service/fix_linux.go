@@ -43,7 +43,7 @@ var systemdExits = map[int]string{
 // systemdState reads `systemctl show`, not `systemctl is-active` (which
 // kardianos uses and which calls "activating (auto-restart)" running).
 func systemdState(name string) (platform.ServiceState, string, int, error) {
-	out, err := exec.Command("systemctl", "show", "--no-pager", name+".service",
+	out, err := platform.SystemCommand("systemctl", "show", "--no-pager", name+".service",
 		"--property=LoadState,ActiveState,SubState,Result,ExecMainCode,ExecMainStatus,MainPID,NRestarts").Output()
 	if err != nil {
 		return platform.ServiceUnknown, "", 0, fmt.Errorf("service %s: systemctl show: %w", name, err)
@@ -130,7 +130,7 @@ func sysvState(name string) (platform.ServiceState, string, int, error) {
 func logs(name string, since time.Time, n int) []string {
 	switch ks.Platform() {
 	case "linux-systemd":
-		out, err := exec.Command("journalctl", "--no-pager", "-o", "cat", "-n", strconv.Itoa(n), "-u", name+".service",
+		out, err := platform.SystemCommand("journalctl", "--no-pager", "-o", "cat", "-n", strconv.Itoa(n), "-u", name+".service",
 			"--since", "@"+strconv.FormatInt(since.Unix(), 10)).Output()
 		if err != nil {
 			return nil
@@ -165,4 +165,18 @@ func cleanup(name string) error {
 		_ = os.Remove(p)
 	}
 	return nil
+}
+
+// control runs the SysV init script with action (start, stop) itself:
+// kardianos runs `service NAME action`, and `service` (/usr/sbin) is not on
+// every root's PATH. It reports false for other managers.
+func control(name, action string) (bool, error) {
+	if ks.Platform() != "unix-systemv" {
+		return false, nil
+	}
+	script := filepath.Join("/etc/init.d", name)
+	if out, err := exec.Command(script, action).CombinedOutput(); err != nil {
+		return true, fmt.Errorf("%s %s: %w: %s", script, action, err, strings.TrimSpace(string(out)))
+	}
+	return true, nil
 }

@@ -13,3 +13,6 @@ func managerState(name string) (platform.ServiceState, string, int, error) {
 
 // cleanup: kardianos leaves nothing behind outside Linux's SysV.
 func cleanup(string) error { return nil }
+
+// control: kardianos starts and stops services itself outside Linux.
+func control(string, string) (bool, error) { return false, nil }

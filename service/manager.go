@@ -155,14 +155,30 @@ func (m *Manager) Start(name string) error {
 	case platform.ServiceNotInstalled:
 		return fmt.Errorf("service %s: start: not installed", name)
 	}
-	sv, err := newService(platform.ServiceSpec{Name: name})
-	if err != nil {
+	if err := m.control(name, "start"); err != nil {
 		return err
 	}
-	if err := sv.Start(); err != nil {
-		return fmt.Errorf("service %s: start: %w", name, err)
-	}
 	m.log.Info("service started", "service", name)
+	return nil
+}
+
+// control starts or stops the service: the SysV script directly,
+// kardianos elsewhere.
+func (m *Manager) control(name, action string) error {
+	handled, err := control(name, action)
+	if !handled {
+		var sv ks.Service
+		if sv, err = newService(platform.ServiceSpec{Name: name}); err == nil {
+			if action == "start" {
+				err = sv.Start()
+			} else {
+				err = sv.Stop()
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("service %s: %s: %w", name, action, err)
+	}
 	return nil
 }
 
@@ -176,12 +192,8 @@ func (m *Manager) Stop(name string) error {
 	if st == platform.ServiceStopped || st == platform.ServiceNotInstalled {
 		return nil
 	}
-	sv, err := newService(platform.ServiceSpec{Name: name})
-	if err != nil {
+	if err := m.control(name, "stop"); err != nil {
 		return err
-	}
-	if err := sv.Stop(); err != nil {
-		return fmt.Errorf("service %s: stop: %w", name, err)
 	}
 	m.log.Info("service stopped", "service", name)
 	return nil
