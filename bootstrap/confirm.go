@@ -102,7 +102,7 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 				log.Info("runner is online", "name", r.Name, "id", r.ID, "after", res.OnlineAfter.Round(time.Millisecond))
 				return nil
 			}
-			askAt = now.Add(backoff.Next())
+			askAt = time.Now().Add(backoff.Next()) // from this request, not from the loop's start
 		}
 		if now.After(deadline) {
 			server := lastServer
