@@ -139,12 +139,12 @@ func newApp(env *cmdEnv) *cli.App {
 				lifecycleFlags(boolFlag("keep-files", "keep the runner directory (the registration and the service still go)")),
 				func(c *cli.Context, e bootstrap.Env) error {
 					return bootstrap.RunUninstall(c.Context, e, c.String("url"), c.Bool("all"),
-						bootstrap.UninstallOptions{Dir: c.String("dir"), KeepFiles: c.Bool("keep-files"), IndexDir: c.String("index-dir")})
+						bootstrap.UninstallOptions{Dir: c.String("dir"), KeepFiles: c.Bool("keep-files")})
 				}),
 			cmd("status", "show installed runners: local service state, package version and, with credentials, the server's view",
 				"runnerctl status [--dir D | --all] [--output json]", lifecycleFlags(),
 				func(c *cli.Context, e bootstrap.Env) error {
-					return bootstrap.RunStatus(c.Context, e, c.String("url"), c.String("dir"), c.Bool("all"), c.String("index-dir"))
+					return bootstrap.RunStatus(c.Context, e, c.String("url"), c.String("dir"), c.Bool("all"))
 				}),
 			cmd("run", "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
 				"runnerctl run --dir D     (what the installed service runs; run it yourself after install --no-service)",
@@ -234,6 +234,7 @@ func commonFlags() []cli.Flag {
 		strFlag("log-format", "text or json (logs go to stderr)", "text"),
 		strFlag("log-level", "debug, info, warn or error", "info"),
 		strFlag("output", "text or json (results go to stdout)", "text"),
+		strFlag("state-dir", "runnerctl's trusted records of this host's runners (only root's when root)", platform.DefaultStateDir()),
 	}
 }
 
@@ -293,14 +294,13 @@ func installFlags() []cli.Flag {
 		strFlag("bin-dir", "where to put the runnerctl the service runs (default: "+platform.DefaultBinDir()+", unless runnerctl already runs from a root-owned directory outside /tmp and home directories)", ""),
 		durationFlag("wait", "how long to wait for the runner to show online (0: do not wait)", 2*time.Minute),
 		boolFlag("keep-on-failure", "on failure, keep what this run created (directory, registration, service) for debugging"),
-		strFlag("index-dir", "the host index of installed runners (status --all, uninstall --all)", platform.DefaultIndexDir()),
 	}, targetFlags())
 }
 
 // lifecycleFlags: uninstall and status find the runner by --dir or --all;
-// the URL comes from the runner's state file.
+// the URL comes from the runner's trusted record.
 func lifecycleFlags(extra ...cli.Flag) []cli.Flag {
-	return slices.Concat([]cli.Flag{strFlag("dir", "the runner directory", platform.DefaultRunnerDir()), boolFlag("all", "every runner in the host index"), strFlag("index-dir", "the host index of installed runners (status --all, uninstall --all)", platform.DefaultIndexDir())},
+	return slices.Concat([]cli.Flag{strFlag("dir", "the runner directory", platform.DefaultRunnerDir()), boolFlag("all", "every runner installed on this host")},
 		extra, targetFlags())
 }
 
@@ -327,7 +327,7 @@ func newEnv(env *cmdEnv, c *cli.Context) (bootstrap.Env, error) {
 	if err != nil {
 		return bootstrap.Env{}, err
 	}
-	return bootstrap.Env{Stdout: env.stdout, TTY: platform.Terminal(env.stderr), Log: log, Format: f, Redactor: env.redactor, CacheDir: c.String("cache-dir"),
+	return bootstrap.Env{Stdout: env.stdout, TTY: platform.Terminal(env.stderr), Log: log, Format: f, Redactor: env.redactor, CacheDir: c.String("cache-dir"), StateDir: c.String("state-dir"),
 		Services: service.New(log), Version: version,
 		Conn: github.ConnectOptions{APIURL: c.String("api-url"), CAFile: c.String("ca-file"), MaxWait: c.Duration("max-wait"),
 			Credentials: github.Credentials{TokenFile: c.String("access-token-file"), Getenv: os.Getenv},
@@ -378,13 +378,13 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 			DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace"),
 		},
 		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"),
-		BinDir: c.String("bin-dir"), IndexDir: c.String("index-dir"),
+		BinDir: c.String("bin-dir"),
 	}
 }
 
 // runRun is the service's entry point: the supervisor of service.
 func runRun(c *cli.Context, e bootstrap.Env) error {
-	p, err := bootstrap.PlanRun(c.String("dir"), c.String("service"))
+	p, err := bootstrap.PlanRun(e, c.String("dir"), c.String("service"))
 	if err != nil {
 		return err
 	}

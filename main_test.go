@@ -48,6 +48,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("RUNNERCTL_TEST_DEFAULT_CONFIG", filepath.Join(e.WorkDir, "default-config.yaml"))
 			e.Setenv("RUNNERCTL_ACCESS_TOKEN", "")
 			e.Setenv("GITHUB_TOKEN", "")
+			e.Setenv("RUNNERCTL_STATE_DIR", filepath.Join(e.WorkDir, "state"))
 			origin := githubtest.NewOrigin()
 			e.Defer(origin.Close)
 			e.Values["origin"] = origin
@@ -124,7 +125,7 @@ func TestLifecycle(t *testing.T) {
 			e.Setenv("RUNNERCTL_ACCESS_TOKEN", githubtest.Token)
 			e.Setenv("GITHUB_TOKEN", "")
 			e.Setenv("RUNNERCTL_CACHE_DIR", filepath.Join(e.WorkDir, "cache"))
-			e.Setenv("RUNNERCTL_INDEX_DIR", filepath.Join(e.WorkDir, "index"))
+			e.Setenv("RUNNERCTL_STATE_DIR", filepath.Join(e.WorkDir, "state"))
 			e.Setenv("FAKE_PKG", pkg.Path)
 			e.Setenv("FAKE_SHA256", pkg.SHA256)
 			origin := githubtest.NewOrigin()

@@ -23,7 +23,7 @@ type binaryPlan struct {
 	// Created: Path did not exist before this install; Replaced: it held
 	// another runnerctl, which services still running run until restarted.
 	Created, Replaced bool
-	// Prev is the host index's record before this install.
+	// Prev is the trusted store's record before this install.
 	Prev *BinaryRecord
 }
 
@@ -35,14 +35,14 @@ type binaryPlan struct {
 // given; otherwise it is copied to binDir (default
 // platform.DefaultBinDir()), which must be a directory only root can
 // change (root runs the service's runnerctl: SysV, Windows) and that the
-// service user can reach. The host index in indexDir says where the
-// services ran it before. placeBinary then puts it there.
-func planBinary(exe, binDir, user, indexDir string, log *slog.Logger) (binaryPlan, error) {
-	ix, err := readIndex(indexDir)
+// service user can reach. The trusted store says where the services ran
+// it before. placeBinary then puts it there.
+func planBinary(exe, binDir, user string, st Store, log *slog.Logger) (binaryPlan, error) {
+	d, err := st.read()
 	if err != nil {
 		return binaryPlan{}, err
 	}
-	prev := ix.Runnerctl
+	prev := d.Runnerctl
 	target, flag := exe, "--bin-dir"
 	if binDir != "" || !platform.StableExecutable(exe) {
 		if binDir == "" {

@@ -16,9 +16,9 @@ import (
 )
 
 // place plans and places exe as install does.
-func place(exe, binDir, index string) (binaryPlan, error) {
+func place(exe, binDir string, st Store) (binaryPlan, error) {
 	log := slog.New(slog.DiscardHandler)
-	p, err := planBinary(exe, binDir, "", index, log)
+	p, err := planBinary(exe, binDir, "", st, log)
 	if err == nil {
 		err = placeBinary(&p, exe, "", log)
 	}
@@ -39,7 +39,7 @@ func writeExe(t *testing.T, path, content string) {
 // when someone made it unrunnable.
 func TestPlaceBinary(t *testing.T) {
 	tmp := t.TempDir()
-	index, binDir := filepath.Join(tmp, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
+	index, binDir := Store{Dir: filepath.Join(tmp, "state")}, filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
 	exe := filepath.Join(tmp, "runnerctl-v1")
 	writeExe(t, exe, "v1")
 
@@ -51,7 +51,7 @@ func TestPlaceBinary(t *testing.T) {
 	if fi, err := os.Stat(target); err != nil || fi.Mode().Perm() != 0o755 {
 		t.Fatalf("placed copy: %v %v", fi, err)
 	}
-	if err := recordInstall(index, IndexEntry{Dir: "/r1"}, p); err != nil {
+	if err := recordRunner(index, "/r1", p); err != nil {
 		t.Fatal(err)
 	}
 
@@ -99,7 +99,7 @@ func TestPlaceBinary(t *testing.T) {
 // used but stays theirs: uninstall does not remove it.
 func TestPlaceBinaryOperatorsCopy(t *testing.T) {
 	tmp := t.TempDir()
-	index, binDir := filepath.Join(tmp, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
+	index, binDir := Store{Dir: filepath.Join(tmp, "state")}, filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
 	if err := os.Mkdir(binDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -110,10 +110,10 @@ func TestPlaceBinaryOperatorsCopy(t *testing.T) {
 	if err != nil || p.Placed || p.Created || p.Replaced {
 		t.Fatalf("%+v, %v", p, err)
 	}
-	if err := recordInstall(index, IndexEntry{Dir: "/r1"}, p); err != nil {
+	if err := recordRunner(index, "/r1", p); err != nil {
 		t.Fatal(err)
 	}
-	if err := indexRemove(index, "/r1"); err != nil {
+	if err := index.Delete("/r1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := removeUnusedBinary(index, slog.New(slog.DiscardHandler)); err != nil {
@@ -139,7 +139,7 @@ func TestPlanBinaryRefusesAWritableBinDir(t *testing.T) {
 		if err := os.Chmod(bin, mode); err != nil {
 			t.Fatal(err)
 		}
-		_, err := place(exe, filepath.Join(bin, "sub"), filepath.Join(tmp, "index"))
+		_, err := place(exe, filepath.Join(bin, "sub"), Store{Dir: filepath.Join(tmp, "state")})
 		if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), bin+" (mode") {
 			t.Errorf("bin dir mode %o: err = %v, want a usage error naming %s", mode, err, bin)
 		}
@@ -148,7 +148,7 @@ func TestPlanBinaryRefusesAWritableBinDir(t *testing.T) {
 		}
 	}
 	// t.TempDir is under /tmp: refused too (anyone can make what goes away there).
-	if _, err := place(exe, filepath.Join(tmp, "bin"), filepath.Join(tmp, "index")); failure.KindOf(err) != failure.Usage {
+	if _, err := place(exe, filepath.Join(tmp, "bin"), Store{Dir: filepath.Join(tmp, "state")}); failure.KindOf(err) != failure.Usage {
 		t.Errorf("a bin dir under /tmp: err = %v, want a usage error", err)
 	}
 }
@@ -172,7 +172,7 @@ func TestPlaceBinaryReplacesForeignFiles(t *testing.T) {
 		if err := plant(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := place(exe, binDir, filepath.Join(tmp, "index")); err != nil {
+		if _, err := place(exe, binDir, Store{Dir: filepath.Join(tmp, "state")}); err != nil {
 			t.Fatal(err)
 		}
 		fi, err := os.Lstat(target)
@@ -180,4 +180,12 @@ func TestPlaceBinaryReplacesForeignFiles(t *testing.T) {
 			t.Errorf("target after place: %v %v, want root's regular file", fi.Mode(), err)
 		}
 	}
+}
+
+// recordRunner records an installed runner with a service in dir, run by bin.
+func recordRunner(st Store, dir string, bin binaryPlan) error {
+	if err := st.Put(Record{Dir: dir, Runner: &RunnerRecord{Name: "r", Service: "actions.runner.x.r"}}); err != nil {
+		return err
+	}
+	return st.recordBinary(bin)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // Env is what every command gets besides its own options: where results
@@ -31,6 +32,8 @@ type Env struct {
 	// Conn is how to reach GitHub; each command gives its --url.
 	Conn     github.ConnectOptions
 	CacheDir string
+	// StateDir holds the trusted store (--state-dir).
+	StateDir string
 	Services ServiceManager
 	Version  string
 }
@@ -48,7 +51,7 @@ func (e Env) deps(api *github.Client) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
-	d := Deps{Services: e.Services, Cache: &fetch.Cache{Dir: e.CacheDir, Log: e.Log},
+	d := Deps{Services: e.Services, Cache: &fetch.Cache{Dir: e.CacheDir, Log: e.Log}, Store: e.store(),
 		Fetcher: fetch.NewFetcher(tr, "runnerctl/"+e.Version, e.TTY, e.Log), Log: e.Log, Redactor: e.Redactor}
 	if api != nil {
 		d.API = api
@@ -56,23 +59,38 @@ func (e Env) deps(api *github.Client) (Deps, error) {
 	return d, nil
 }
 
-// lifecycleAPI is the client for the runner in dir: url, else the one its
-// state file records; nil when no credential was given (status and
-// uninstall then work without the server).
+func (e Env) store() Store { return Store{Dir: e.StateDir} }
+
+// lifecycleAPI is the client for the runner in dir: for url, else for
+// the server its trusted record names (with the API URL and CA file
+// install used, unless given again); nil when no credential was given
+// (status and uninstall then work without the server).
 func (e Env) lifecycleAPI(url, dir string) (*github.Client, error) {
+	c := e.Conn
 	if url == "" {
-		st, err := ReadState(dir)
-		if err != nil || st == nil || st.Runner == nil {
+		dir, err := runnerDir(dir)
+		if err != nil {
 			return nil, err
 		}
-		url = st.Runner.URL
+		rec, err := e.store().Get(dir)
+		if err != nil || rec == nil || rec.Runner == nil {
+			return nil, err
+		}
+		url = rec.Runner.URL
+		if c.APIURL == "" {
+			c.APIURL = rec.Runner.APIURL
+		}
+		if c.CAFile == "" {
+			c.CAFile = rec.Runner.CAFile
+		}
 	}
-	c, err := e.connect(url)
+	c.URL, c.Log, c.Redactor, c.Version = url, e.Log, e.Redactor, e.Version
+	cl, err := github.Connect(c)
 	if errors.Is(err, github.ErrNoCredential) {
 		e.Log.Debug("no API credentials: the server is not asked", "err", err)
 		return nil, nil
 	}
-	return c, err
+	return cl, err
 }
 
 // RunDownloads lists the runner packages the server offers.
@@ -266,13 +284,13 @@ func RunInstall(ctx context.Context, e Env, url string, o InstallOptions) error 
 }
 
 // RunUninstall removes the runner in dir, or with all every runner in the
-// host index; url, when given, is the server to deregister from.
+// trusted store; url, when given, is the server to deregister from.
 func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallOptions) error {
-	dirs, err := Dirs(o.Dir, all, o.IndexDir)
+	dirs, err := Dirs(e.store(), o.Dir, all)
 	if err != nil {
 		return err
 	}
-	if len(dirs) == 0 && e.Format != "json" { // --all with an empty index
+	if len(dirs) == 0 && e.Format != "json" { // --all with an empty store
 		_, err := fmt.Fprintln(e.Stdout, "nothing installed")
 		return err
 	}
@@ -304,9 +322,9 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 }
 
 // RunStatus reports the runner in dir, or with all every runner in the
-// host index.
-func RunStatus(ctx context.Context, e Env, url, dir string, all bool, indexDir string) error {
-	dirs, err := Dirs(dir, all, indexDir)
+// trusted store.
+func RunStatus(ctx context.Context, e Env, url, dir string, all bool) error {
+	dirs, err := Dirs(e.store(), dir, all)
 	if err != nil {
 		return err
 	}
@@ -335,25 +353,42 @@ type RunPlan struct {
 	Dir, User, Name string
 }
 
-// PlanRun reads what `runnerctl run --dir dir [--service name]` needs.
-func PlanRun(dir, service string) (RunPlan, error) {
-	dir, err := absDir(dir)
+// PlanRun says what `runnerctl run --dir dir [--service name]` runs. Not
+// as root (the services run it as the runner user: systemd User=, the
+// SysV script's setpriv, launchd UserName) the listener runs as
+// ourselves and nothing needs deciding. As root, the trusted record of
+// dir decides, never the runner directory: the user to run the listener
+// as, root only when install recorded --allow-root, and the service.
+func PlanRun(e Env, dir, service string) (RunPlan, error) {
+	dir, err := runnerDir(dir)
 	if err != nil {
 		return RunPlan{}, err
 	}
-	st, err := ReadState(dir)
-	if err != nil {
-		return RunPlan{}, err
-	}
-	if st == nil || st.Runner == nil {
-		return RunPlan{}, failure.Wrap(failure.Usage, fmt.Errorf("run: no runner is installed in %s: run `runnerctl install --dir %s` first", dir, dir))
-	}
-	p := RunPlan{Dir: dir, User: serviceUser(st.User), Name: service}
+	p := RunPlan{Dir: dir, Name: service}
 	if p.Name == "" {
-		if p.Name = st.Runner.Service; p.Name == "" {
-			p.Name = "runnerctl-run"
-		}
+		p.Name = "runnerctl-run"
 	}
+	if !platform.Privileged() || !platform.RunsAsUser() {
+		return p, nil
+	}
+	st := e.store()
+	rec, err := st.Get(dir)
+	if err != nil {
+		return RunPlan{}, err
+	}
+	if rec == nil || rec.Runner == nil {
+		return RunPlan{}, fmt.Errorf("run: %w", st.notInstalled(dir))
+	}
+	if rec.User == "" && !rec.AllowRoot {
+		return RunPlan{}, failure.Wrap(failure.Usage, fmt.Errorf("run: the record of %s names no runner user and no --allow-root: refusing to run the listener as root", dir))
+	}
+	if service != "" && service != rec.Runner.Service {
+		return RunPlan{}, failure.Wrap(failure.Usage, fmt.Errorf("run: --service %s: the runner in %s was installed with service %q", service, dir, rec.Runner.Service))
+	}
+	if service == "" && rec.Runner.Service != "" {
+		p.Name = rec.Runner.Service
+	}
+	p.User = rec.User
 	return p, nil
 }
 

@@ -9,8 +9,8 @@ import (
 
 // Deps is what the pipeline works with: the GitHub API (nil when no
 // credential was given: status and uninstall then work locally), the host's
-// service manager, the package cache and fetcher, the logger and the one
-// redactor. main builds it from the real things (RunX); tests hand in
+// service manager, the package cache and fetcher, the logger, the one
+// redactor and the trusted store. main builds it from the real things (RunX); tests hand in
 // fakes.
 type Deps struct {
 	API      LifecycleAPI
@@ -19,4 +19,6 @@ type Deps struct {
 	Fetcher  *fetch.Fetcher
 	Log      *slog.Logger
 	Redactor *secret.Redactor
+	// Store is root's trusted record of this host's runners.
+	Store Store
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -21,7 +20,6 @@ import (
 type LifecycleAPI interface {
 	DownloadsAPI
 	RegistrationToken(ctx context.Context) (github.Token, error)
-	RemoveToken(ctx context.Context) (github.Token, error)
 	GetRunner(ctx context.Context, id int64) (github.Runner, error)
 	FindRunner(ctx context.Context, name string) (*github.Runner, error)
 	DeleteRunner(ctx context.Context, id int64) error
@@ -51,7 +49,6 @@ type InstallOptions struct {
 	// (default platform.DefaultBinDir()); see placeBinary.
 	Executable string
 	BinDir     string
-	IndexDir   string
 	Version    string
 	// waitPolicy, when set, replaces defaultWaitPolicy (tests).
 	waitPolicy *waitPolicy
@@ -81,10 +78,15 @@ type InstallResult struct {
 // Install turns the host into a registered, running runner (design.md,
 // steps 1-9). The same call on an installed runner changes nothing. A
 // failure rolls back what this call created, unless KeepOnFailure.
+//
+// Everything it decides with comes from its options and the trusted
+// store, never from the runner directory; a registration token goes only
+// to a config.sh in a tree that no job can have changed: one extracted by
+// this run, or the pristine, root-owned tree prepare left.
 func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, err error) {
 	started := time.Now()
-	api, svc, red, log := d.API, d.Services, d.Redactor, d.Log
-	dir, err := absDir(o.Dir)
+	api, svc, log, st := d.API, d.Services, d.Log, d.Store
+	dir, err := runnerDir(o.Dir)
 	if err != nil {
 		return res, err
 	}
@@ -100,6 +102,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		if err != nil {
 			return res, failure.Wrap(failure.Usage, fmt.Errorf("--ca-file: %w", err))
 		}
+		o.CAFile = ca
 		o.Env = append(o.Env, "NODE_EXTRA_CA_CERTS="+ca)
 	}
 	if o.Runner.Name == "" {
@@ -111,7 +114,11 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if _, err := o.Runner.Args(); err != nil {
 		return res, err
 	}
-	user, allowRoot, err := runAs(o)
+	envLines, err := runner.EnvLines(o.Env)
+	if err != nil {
+		return res, err
+	}
+	owner, allowRoot, err := runAs(o)
 	if err != nil {
 		return res, err
 	}
@@ -119,27 +126,33 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if o.NoService {
 		svcName = ""
 	}
+	user := serviceUser(owner)
 	res = InstallResult{Dir: dir, Name: o.Runner.Name, URL: o.Target.URL, Service: svcName, User: user}
 	if svcName != "" {
 		res.ServiceManager = svc.Platform()
 	}
-
-	st, err := ReadState(dir)
+	rec, err := st.Get(dir)
 	if err != nil {
 		return res, err
 	}
-	owner := user // the runner directory's
-	user = serviceUser(user)
 	var bin binaryPlan
 	if svcName != "" {
-		if bin, err = planBinary(o.Executable, o.BinDir, user, o.IndexDir, log); err != nil {
+		if bin, err = planBinary(o.Executable, o.BinDir, user, st, log); err != nil {
 			return res, err
 		}
 	}
-	if st != nil && st.Runner != nil {
-		return installed(ctx, api, svc, o, st, res, user, display, bin, started, log)
+	if rec != nil && rec.Runner != nil {
+		if rec, err = installedRecord(ctx, d, o, rec, user); err != nil {
+			return res, err
+		}
+		if rec.Runner != nil {
+			return installed(ctx, d, o, rec, envLines, res, display, bin, started)
+		}
 	}
 
+	if err := checkReachable(dir, owner); err != nil {
+		return res, err
+	}
 	rb := &rollback{log: log}
 	defer func() {
 		if err == nil {
@@ -152,110 +165,47 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		rb.run()
 	}()
 
-	// Steps 3-6: package, directory, user (Prepare cleans up after itself).
-	prep, err := Prepare(ctx, d, PrepareOptions{Package: o.Package, Dir: dir, User: owner, Version: o.Version})
+	// Steps 3-6: package, user, directory.
+	rec, err = installTree(ctx, d, o, rec, owner, user, allowRoot, envLines, rb)
 	if err != nil {
 		return res, err
-	}
-	if !prep.Unchanged {
-		rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
-		if prep.UserCreated {
-			rb.push("remove the runner user "+user, func() error { return platform.DeleteUser(user) })
-		}
-	}
-	if st, err = ReadState(dir); err != nil || st == nil {
-		return res, fmt.Errorf("install: read state after prepare: %w", errors.Join(err, errors.New("no state file")))
-	}
-	// A user this install (or the prepare of this directory, before any
-	// job ran) created is the host's to remove with its last runner.
-	if user != "" && (prep.UserCreated || (prep.Unchanged && st.UserCreated && st.User == user)) {
-		if err := updateIndex(o.IndexDir, func(ix *index) {
-			if !slices.Contains(ix.CreatedUsers, user) {
-				ix.CreatedUsers = append(ix.CreatedUsers, user)
-			}
-		}); err != nil {
-			return res, err
-		}
-		if prep.UserCreated {
-			rb.push("forget the runner user "+user+" in the host index", func() error {
-				return updateIndex(o.IndexDir, func(ix *index) {
-					ix.CreatedUsers = slices.DeleteFunc(ix.CreatedUsers, func(u string) bool { return u == user })
-				})
-			})
-		}
-	}
-	if len(o.Env) > 0 {
-		if err := runner.MergeEnv(dir, o.Env); err != nil {
-			return res, failure.Wrap(failure.Usage, err)
-		}
-	}
-	if user != "" {
-		// Prepare gave the tree to its user; hand it over if that was
-		// another (a golden image prepared for someone else), and give the
-		// runner user the .env written above: env.sh, run as that user,
-		// appends to it.
-		target := filepath.Join(dir, runner.EnvFile)
-		if st.User != user {
-			target = dir
-		}
-		if _, err := os.Lstat(target); err == nil {
-			if err := platform.ChownTree(target, user); err != nil {
-				return res, fmt.Errorf("install: %w", err)
-			}
-		}
 	}
 
 	// Step 7: register.
 	ex := runner.Exec{Dir: dir, User: user, AllowRoot: allowRoot, Log: log}
-	settings, err := runner.ReadSettings(dir)
+	before, err := api.FindRunner(ctx, o.Runner.Name)
 	if err != nil {
 		return res, err
 	}
-	if settings == nil {
-		before, err := api.FindRunner(ctx, o.Runner.Name)
-		if err != nil {
-			return res, err
+	regErr := register(ctx, api, ex, o.Runner, d.Redactor, log)
+	var after *github.Runner
+	if regErr == nil {
+		// The id comes from the server, not from .runner (the runner
+		// user's file).
+		after, regErr = api.FindRunner(ctx, o.Runner.Name)
+		if regErr == nil && after == nil {
+			regErr = failure.Wrap(failure.RunnerConfig, fmt.Errorf("install: config.sh succeeded but the server lists no runner named %q", o.Runner.Name))
 		}
-		regErr := register(ctx, api, ex, o.Runner, red, log)
-		settings, err = runner.ReadSettings(dir)
-		if regErr != nil || err != nil || settings == nil {
-			// config.sh may have failed after the server registered the
-			// runner (the real one saves .runner after that call): delete
-			// what it left, so no orphan stays on the server.
-			removeLeftover(context.WithoutCancel(ctx), api, o.Runner.Name, before, log)
-			if regErr != nil {
-				return res, regErr
-			}
-			if err == nil {
-				err = errors.New("there is none")
-			}
-			return res, failure.Wrap(failure.RunnerConfig, fmt.Errorf("install: config.sh succeeded but wrote no readable .runner: %w", err))
-		}
-		id := settings.AgentID
-		rb.push(fmt.Sprintf("remove the registration of %s (id %d)", o.Runner.Name, id), func() error {
-			return deregister(context.WithoutCancel(ctx), api, ex, id, red, log)
-		})
-	} else {
-		log.Info("runner already configured in this directory: finishing the install", "name", settings.AgentName, "id", settings.AgentID)
 	}
-	res.ID, res.Name = settings.AgentID, settings.AgentName
-	st.Runner = &RunnerRecord{URL: o.Target.URL, Scope: o.Target.Kind.String(), Name: settings.AgentName, ID: settings.AgentID,
+	if regErr != nil {
+		// config.sh may have failed after the server registered the
+		// runner (the real one saves .runner after that call): delete
+		// what it left, so no orphan stays on the server.
+		removeLeftover(context.WithoutCancel(ctx), api, o.Runner.Name, before, log)
+		return res, regErr
+	}
+	id := after.ID
+	rb.push(fmt.Sprintf("remove the registration of %s (id %d)", o.Runner.Name, id), func() error {
+		return deregister(context.WithoutCancel(ctx), api, id)
+	})
+	res.ID = id
+	rec.Runner = &RunnerRecord{URL: o.Target.URL, APIURL: apiURL(o.Target), CAFile: o.CAFile, Scope: o.Target.Kind.String(), Name: o.Runner.Name, ID: id,
 		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, InstalledAt: time.Now().UTC()}
-	if user != "" {
-		st.User = user
-	}
-
-	if err := WriteState(dir, *st); err != nil {
+	if err := st.Put(*rec); err != nil {
 		return res, err
 	}
-	if prep.Unchanged {
-		rb.push("forget the registration in "+StateFile, func() error {
-			st.Runner = nil
-			return WriteState(dir, *st)
-		})
-	}
 
-	// Step 8: the service (it reads the state file), run from a stable runnerctl.
+	// Step 8: the service, run from a stable runnerctl.
 	if svcName != "" {
 		if err := placeBinary(&bin, o.Executable, user, log); err != nil {
 			return res, err
@@ -264,61 +214,158 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			rb.push("remove "+bin.Path, func() error { return os.Remove(bin.Path) })
 		}
 		res.Runnerctl = bin.Path
-		spec := serviceSpec(svcName, display, settings.AgentName, o.Target.URL, dir, user, bin.Path)
+		spec := serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st)
 		if _, err := ensureService(svc, spec, rb); err != nil {
 			return res, err
 		}
 		if err := writeServiceMarker(dir, svcName, user); err != nil {
 			return res, err
 		}
+		if err := st.recordBinary(bin); err != nil {
+			return res, err
+		}
 	}
-	if err := recordInstall(o.IndexDir, IndexEntry{Dir: dir, Name: settings.AgentName, URL: o.Target.URL, Service: svcName, User: user}, bin); err != nil {
-		return res, err
-	}
-	rb.push("forget "+dir+" in the host index", func() error { return indexRemove(o.IndexDir, dir) })
 
 	// Step 9: confirm.
 	if err := confirm(ctx, api, svc, o, &res, started, log); err != nil {
 		return res, err
 	}
-	afterBinary(svc, o.IndexDir, dir, bin, log)
+	afterBinary(svc, st, dir, bin, log)
 	return res, nil
 }
 
-// recordedUser is the user the installed runner in dir runs as ("" for
-// root): the host index's record, else (an index without it) the state
-// file's.
-func recordedUser(indexDir, dir string, st *State) string {
-	if entries, err := ReadIndex(indexDir); err == nil {
-		for _, e := range entries {
-			if e.Dir == dir {
-				return e.User
-			}
+// installTree makes the tree config.sh will run in, the runner user's and
+// touched by nobody else: the pristine tree prepare left, handed over
+// children first, or a fresh extraction (with .env) given to the user in
+// its root-only staging directory and renamed into place, replacing a
+// tree the store knows (a registration that is gone). It records the
+// directory in the store.
+func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, owner, user string, allowRoot bool, env []string, rb *rollback) (*Record, error) {
+	log, st, dir := d.Log, d.Store, o.Dir
+	if _, err := ensureUser(st, owner, rb); err != nil {
+		return nil, fmt.Errorf("install: %w", err)
+	}
+	uid, gid := -1, -1
+	if user != "" && platform.Privileged() && platform.RunsAsUser() {
+		acct, err := lookupAccount(user)
+		if err != nil {
+			return nil, fmt.Errorf("install: %w", err)
+		}
+		uid, gid = int(acct.UID), int(acct.GID)
+	}
+	src, err := ResolvePackage(ctx, d.API, o.Package)
+	if err != nil {
+		return nil, err
+	}
+	pkg := PackageRecord{}
+	if rec != nil && rec.Pristine && src.SHA256 != "" && rec.Package.SHA256 == src.SHA256 {
+		// A golden image: the tree prepare extracted is still root's.
+		err := writeEnv(dir, env, -1, -1)
+		if err == nil && uid >= 0 {
+			err = chownPristine(dir, uid, gid)
+		}
+		if err == nil {
+			pkg = rec.Package
+			rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
+			log.Info("runner directory prepared before: handed to the runner user", "dir", dir, "user", user)
+		} else {
+			log.Warn("the prepared runner directory is not as prepare left it: extracting the package again", "dir", dir, "err", err)
 		}
 	}
-	return serviceUser(st.User)
+	if pkg.SHA256 == "" {
+		if rec == nil {
+			if err := emptyOrMissing(dir, "install"); err != nil {
+				return nil, err
+			}
+		}
+		s, err := stageSource(ctx, d, o.Package, src, dir)
+		if err != nil {
+			return nil, err
+		}
+		defer s.tree.Discard()
+		if err := writeEnv(s.tree.Dir, env, -1, -1); err != nil {
+			return nil, err
+		}
+		if uid >= 0 {
+			if err := chownStaged(s.tree, uid, gid); err != nil {
+				return nil, fmt.Errorf("install: %w", err)
+			}
+		}
+		if err := commitTree(s.tree, dir, rec != nil); err != nil {
+			return nil, err
+		}
+		rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
+		pkg = s.pkg
+	}
+	nrec := Record{Dir: dir, Package: pkg, User: user, AllowRoot: allowRoot, MadeAt: time.Now().UTC(), Runnerctl: o.Version}
+	if err := st.Put(nrec); err != nil {
+		return nil, err
+	}
+	rb.push("forget "+dir+" in the trusted store", func() error { return st.Delete(dir) })
+	return &nrec, nil
 }
 
-// recordInstall writes the runner's host index entry and, when it has a
-// service, which runnerctl that runs.
-func recordInstall(indexDir string, e IndexEntry, bin binaryPlan) error {
-	return updateIndex(indexDir, func(ix *index) {
-		ix.Runners = append(slices.DeleteFunc(ix.Runners, func(x IndexEntry) bool { return x.Dir == e.Dir }), e)
-		if bin.Path != "" {
-			ix.Runnerctl = &BinaryRecord{Path: bin.Path, Placed: bin.Placed}
+// writeEnv writes the runner's .env (0600: it may hold proxy
+// credentials) into dir without following links; nothing when env is empty.
+func writeEnv(dir string, env []string, uid, gid int) error {
+	if len(env) == 0 {
+		return nil
+	}
+	if err := writeInDir(dir, runner.EnvFile, []byte(runner.MergeEnv("", env)), 0o600, uid, gid); err != nil {
+		return fmt.Errorf("install: write %s: %w", runner.EnvFile, err)
+	}
+	return nil
+}
+
+// installedRecord checks a re-run against the record of the first
+// install, and asks the server whether the registration is still there.
+// When it is gone (an ephemeral runner after its job, a runner GitHub
+// removed after 14 days offline) the service is removed and the record
+// returned without its runner: install then registers again from a fresh
+// extraction.
+func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record, user string) (*Record, error) {
+	r := rec.Runner
+	if r.Name != o.Runner.Name || r.URL != o.Target.URL {
+		return nil, failure.Wrap(failure.Usage, fmt.Errorf("install: %s holds runner %q for %s: run `runnerctl uninstall --dir %s` first, or choose another --dir",
+			o.Dir, r.Name, r.URL, o.Dir))
+	}
+	if rec.User != user {
+		as := func(u string) string {
+			if u == "" {
+				return "root (--allow-root)"
+			}
+			return u
 		}
-	})
+		return nil, failure.Wrap(failure.Usage, fmt.Errorf("install: runner %q in %s runs as %s, not %s: give the same --user (or --allow-root) as the first install, or run `runnerctl uninstall --dir %s` first",
+			r.Name, o.Dir, as(rec.User), as(user), o.Dir))
+	}
+	_, err := d.API.GetRunner(ctx, r.ID)
+	if !errors.Is(err, github.ErrNotFound) {
+		return rec, err
+	}
+	d.Log.Warn("the runner's registration is gone from the server: registering it again from a fresh extraction", "name", r.Name, "id", r.ID)
+	if r.Service != "" {
+		if err := d.Services.Uninstall(r.Service); err != nil {
+			return nil, failure.Wrap(failure.Service, err)
+		}
+	}
+	gone := *rec
+	gone.Runner, gone.Pristine = nil, false
+	if err := d.Store.Put(gone); err != nil {
+		return nil, err
+	}
+	return &gone, nil
 }
 
 // afterBinary moves the other runners' services onto a runnerctl that
 // was replaced or moved, and removes a copy of ours no service runs now.
-func afterBinary(svc ServiceManager, indexDir, dir string, bin binaryPlan, log *slog.Logger) {
+func afterBinary(svc ServiceManager, st Store, dir string, bin binaryPlan, log *slog.Logger) {
 	prev := bin.Prev
 	moved := prev != nil && prev.Path != bin.Path
 	if bin.Path == "" || (!bin.Replaced && !moved) {
 		return
 	}
-	allMoved := refreshServices(svc, indexDir, dir, bin.Path, bin.Replaced, log)
+	allMoved := refreshServices(svc, st, dir, bin.Path, bin.Replaced, log)
 	if moved && prev.Placed && !allMoved {
 		log.Warn("a service still runs the previous runnerctl copy: it is kept", "path", prev.Path)
 		return
@@ -333,38 +380,30 @@ func afterBinary(svc ServiceManager, indexDir, dir string, bin binaryPlan, log *
 }
 
 // installed finishes an install that was done before: the same runner is
-// kept; its service is installed, repaired (a definition that differs from
-// the one runnerctl writes now: another runnerctl path, an older unit) and
-// started where needed; then the wait for online runs as for a first
-// install. Nothing new is registered.
-func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o InstallOptions, st *State, res InstallResult, user, display string, bin binaryPlan, started time.Time, log *slog.Logger) (InstallResult, error) {
-	r := st.Runner
-	if r.Name != o.Runner.Name || r.URL != o.Target.URL {
-		return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %s holds runner %q for %s: run `runnerctl uninstall --dir %s` first, or choose another --dir",
-			o.Dir, r.Name, r.URL, o.Dir))
-	}
-	if recorded := recordedUser(o.IndexDir, o.Dir, st); recorded != user {
-		as := func(u string) string {
-			if u == "" {
-				return "root (--allow-root)"
-			}
-			return u
-		}
-		return res, failure.Wrap(failure.Usage, fmt.Errorf("install: runner %q in %s runs as %s, not %s: give the same --user (or --allow-root) as the first install, or run `runnerctl uninstall --dir %s` first",
-			r.Name, o.Dir, as(recorded), as(user), o.Dir))
-	}
+// kept; its .env gets what --env and the proxy settings ask for; its
+// service is installed, repaired (a definition that differs from the one
+// runnerctl writes now: another runnerctl path, an older unit) and
+// started (restarted after a .env change) where needed; then the wait
+// for online runs as for a first install. Nothing new is registered.
+func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env []string, res InstallResult, display string, bin binaryPlan, started time.Time) (InstallResult, error) {
+	api, svc, log, st := d.API, d.Services, d.Log, d.Store
+	r, user := rec.Runner, rec.User
 	res.ID, res.Unchanged = r.ID, true
 	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
+	envChanged, err := mergeEnv(o.Dir, env, user)
+	if err != nil {
+		return res, err
+	}
 	if res.Service != "" {
 		if err := placeBinary(&bin, o.Executable, user, log); err != nil {
 			return res, err
 		}
 		res.Runnerctl = bin.Path
-		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path), nil)
+		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path, st), nil)
 		if err != nil {
 			return res, err
 		}
-		if changed || bin.Replaced {
+		if changed || bin.Replaced || envChanged {
 			if !changed {
 				if err := svc.Restart(res.Service); err != nil {
 					return res, failure.Wrap(failure.Service, err)
@@ -376,13 +415,50 @@ func installed(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Inst
 		if err := writeServiceMarker(o.Dir, res.Service, user); err != nil {
 			return res, err
 		}
-	}
-	if err := recordInstall(o.IndexDir, IndexEntry{Dir: o.Dir, Name: r.Name, URL: r.URL, Service: res.Service, User: user}, bin); err != nil {
-		return res, err
+		if err := st.recordBinary(bin); err != nil {
+			return res, err
+		}
 	}
 	if err := confirm(ctx, api, svc, o, &res, started, log); err != nil {
 		return res, err
 	}
-	afterBinary(svc, o.IndexDir, o.Dir, bin, log)
+	afterBinary(svc, st, o.Dir, bin, log)
 	return res, nil
+}
+
+// mergeEnv sets env's lines in the installed runner's .env, keeping its
+// other lines (env.sh's, the user's), as the runner user's 0600 file
+// written without following links. It reports whether .env changed.
+func mergeEnv(dir string, env []string, user string) (bool, error) {
+	if len(env) == 0 {
+		return false, nil
+	}
+	old, _, err := readInDir(dir, runner.EnvFile, 1<<20)
+	if err != nil {
+		return false, fmt.Errorf("install: read %s: %w", runner.EnvFile, err)
+	}
+	merged := runner.MergeEnv(string(old), env)
+	if merged == string(old) {
+		return false, nil
+	}
+	uid, gid := -1, -1
+	if user != "" && platform.Privileged() && platform.RunsAsUser() {
+		acct, err := lookupAccount(user)
+		if err != nil {
+			return false, fmt.Errorf("install: %w", err)
+		}
+		uid, gid = int(acct.UID), int(acct.GID)
+	}
+	if err := writeInDir(dir, runner.EnvFile, []byte(merged), 0o600, uid, gid); err != nil {
+		return false, fmt.Errorf("install: write %s: %w", runner.EnvFile, err)
+	}
+	return true, nil
+}
+
+// apiURL is the REST base the target resolved to, for the record.
+func apiURL(t github.Target) string {
+	if t.APIBase == nil {
+		return ""
+	}
+	return t.APIBase.String()
 }

@@ -387,7 +387,7 @@ type pipe struct {
 	log    *logRecord
 	deps   Deps
 	dir    string
-	index  string
+	store  Store
 	exe    string
 }
 
@@ -418,10 +418,10 @@ func newPipe(t *testing.T) *pipe {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	p.dir, p.index = filepath.Join(work, "runner"), filepath.Join(work, "index")
+	p.dir, p.store = filepath.Join(work, "runner"), Store{Dir: filepath.Join(work, "state")}
 	p.exe = stableExecutable(t)
 	p.deps = Deps{API: p.api, Services: p.svc, Cache: &fetch.Cache{Dir: filepath.Join(work, "cache"), Log: log},
-		Fetcher: fetch.NewFetcher(nil, "runnerctl/test", io.Discard, log), Log: log, Redactor: &secret.Redactor{}}
+		Fetcher: fetch.NewFetcher(nil, "runnerctl/test", io.Discard, log), Log: log, Redactor: &secret.Redactor{}, Store: p.store}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("pipeline log:\n%s", p.log.all())
@@ -438,7 +438,7 @@ func (p *pipe) options(name string) InstallOptions {
 		p.t.Fatal(err)
 	}
 	return InstallOptions{Target: tgt, Dir: p.dir, AllowRoot: true, Runner: runner.Config{Name: name},
-		Wait: 20 * time.Second, Executable: p.exe, IndexDir: p.index, Version: "test",
+		Wait: 20 * time.Second, Executable: p.exe, Version: "test",
 		waitPolicy: &waitPolicy{LocalPoll: 10 * time.Millisecond, NoSignalGrace: 10 * time.Millisecond, APIMinBackoff: 20 * time.Millisecond, APIMaxBackoff: 100 * time.Millisecond}}
 }
 
@@ -469,15 +469,11 @@ func (p *pipe) count(method, suffix string) int {
 
 func (p *pipe) indexDirs() []string {
 	p.t.Helper()
-	entries, err := ReadIndex(p.index)
+	dirs, err := Dirs(p.store, "", true)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Dir)
-	}
-	return out
+	return dirs
 }
 
 func (p *pipe) dirExists() bool {
@@ -521,16 +517,9 @@ func TestPipelineInstall(t *testing.T) {
 	if n := p.count("POST", "/registration-token"); n != 1 {
 		t.Errorf("%d registration tokens minted, want 1", n)
 	}
-	entries, err := ReadIndex(p.index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []IndexEntry{{Dir: p.dir, Name: "pipe-1", URL: o.Target.URL, Service: svcName}}; !reflect.DeepEqual(entries, want) {
-		t.Errorf("index %+v, want %+v", entries, want)
-	}
-	st, err := ReadState(p.dir)
-	if err != nil || st == nil || st.Runner == nil || st.Runner.ID != res.ID || st.Runner.Service != svcName {
-		t.Errorf("state file %+v (%v): want runner %d with service %s", st, err, res.ID, svcName)
+	st, err := p.store.Get(p.dir)
+	if err != nil || st == nil || st.Runner == nil || st.Runner.ID != res.ID || st.Runner.Service != svcName || st.Runner.Name != "pipe-1" || st.Runner.URL != o.Target.URL || !st.AllowRoot || st.User != "" {
+		t.Errorf("trusted record %+v (%v): want runner %d with service %s", st, err, res.ID, svcName)
 	}
 	if b, err := os.ReadFile(filepath.Join(p.dir, runner.ServiceMarker)); err != nil || strings.TrimSpace(string(b)) != svcName {
 		t.Errorf(".service marker %q (%v), want %s", b, err, svcName)
@@ -538,7 +527,7 @@ func TestPipelineInstall(t *testing.T) {
 	p.svc.mu.Lock()
 	spec := p.svc.services[svcName].spec
 	p.svc.mu.Unlock()
-	if spec.Executable != p.exe || !slices.Equal(spec.Args, []string{"run", "--dir", p.dir, "--service", svcName}) || spec.Dir != p.dir {
+	if spec.Executable != p.exe || !slices.Equal(spec.Args, []string{"run", "--dir", p.dir, "--service", svcName, "--state-dir", p.store.Dir}) || spec.Dir != p.dir {
 		t.Errorf("service spec %+v", spec)
 	}
 
@@ -604,6 +593,7 @@ func TestPipelineInstallNoService(t *testing.T) {
 func TestPipelineRollback(t *testing.T) {
 	rbDir := func(p *pipe) string { return "rollback: remove the runner directory " + p.dir }
 	rbReg := func(_ *pipe, name string) string { return "rollback: remove the registration of " + name }
+	rbRec := func(p *pipe) string { return "rollback: forget " + p.dir + " in the trusted store" }
 	tests := []struct {
 		name  string
 		setup func(p *pipe, o *InstallOptions)
@@ -613,11 +603,11 @@ func TestPipelineRollback(t *testing.T) {
 		calls    func(svc string) []string
 	}{
 		{
-			// (a) config.sh refuses: only the directory was made.
+			// (a) config.sh refuses: only the directory (and its record) was made.
 			name:     "config.sh refuses",
 			setup:    func(p *pipe, o *InstallOptions) { p.srv.RefuseName(o.Runner.Name, "reserved") },
 			kind:     failure.RunnerConfig,
-			rollback: func(p *pipe, _ string) []string { return []string{rbDir(p)} },
+			rollback: func(p *pipe, _ string) []string { return []string{rbRec(p), rbDir(p)} },
 			calls:    func(string) []string { return nil },
 		},
 		{
@@ -626,12 +616,12 @@ func TestPipelineRollback(t *testing.T) {
 			name:     "service install fails",
 			setup:    func(p *pipe, _ *InstallOptions) { p.svc.InstallErr = errors.New("memory: no room for a service") },
 			kind:     failure.Service,
-			rollback: func(p *pipe, _ string) []string { return []string{rbReg(p, "pipe-rb"), rbDir(p)} },
+			rollback: func(p *pipe, _ string) []string { return []string{rbReg(p, "pipe-rb"), rbRec(p), rbDir(p)} },
 			calls:    func(svc string) []string { return []string{"install " + svc} },
 		},
 		{
-			// (c) the runner never comes online: the index entry, the
-			// service, the registration, the directory.
+			// (c) the runner never comes online: the service, the
+			// registration, the record, the directory.
 			name: "confirm times out",
 			setup: func(p *pipe, o *InstallOptions) {
 				p.srv.HoldOffline(o.Runner.Name)
@@ -639,7 +629,7 @@ func TestPipelineRollback(t *testing.T) {
 			},
 			kind: failure.Timeout,
 			rollback: func(p *pipe, svc string) []string {
-				return []string{"rollback: forget " + p.dir + " in the host index", "rollback: remove the service " + svc, rbReg(p, "pipe-rb"), rbDir(p)}
+				return []string{"rollback: remove the service " + svc, rbReg(p, "pipe-rb"), rbRec(p), rbDir(p)}
 			},
 			calls: func(svc string) []string { return []string{"install " + svc, "start " + svc, "uninstall " + svc} },
 		},
@@ -751,7 +741,7 @@ func TestPipelineKeepOnFailure(t *testing.T) {
 		t.Errorf("service removed with KeepOnFailure: %q", c)
 	}
 	// What was kept is an install: uninstall takes it all away.
-	if _, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir, IndexDir: p.index}); err != nil {
+	if _, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir}); err != nil {
 		t.Fatal(err)
 	}
 	if p.dirExists() || p.svc.installed(svc) || len(p.serverRunners()) != 0 || len(p.indexDirs()) != 0 {
@@ -793,8 +783,8 @@ func TestPipelineRollbackRemovesThePlacedCopy(t *testing.T) {
 		t.Fatalf("install: %v, want a timeout", err)
 	}
 	copyPath := filepath.Join(binDir, platform.ExecutableName())
-	want := []string{"rollback: forget " + p.dir + " in the host index", "rollback: remove the service " + svc, "rollback: remove " + copyPath,
-		"rollback: remove the registration of pipe-copy", "rollback: remove the runner directory " + p.dir}
+	want := []string{"rollback: remove the service " + svc, "rollback: remove " + copyPath,
+		"rollback: remove the registration of pipe-copy", "rollback: forget " + p.dir + " in the trusted store", "rollback: remove the runner directory " + p.dir}
 	got := p.log.with("rollback")
 	if len(got) != len(want) {
 		t.Fatalf("rollback ran %q\nwant %q", got, want)
@@ -811,8 +801,9 @@ func TestPipelineRollbackRemovesThePlacedCopy(t *testing.T) {
 
 // ---- Uninstall ----
 
-// Uninstall removes the service, then the registration (config.sh remove
-// with a remove token), the directory and the index entry.
+// Uninstall removes the service, then the registration (by the recorded
+// id through the API: no remove token goes to a config.sh a job may have
+// rewritten), the directory and the trusted record.
 func TestPipelineUninstall(t *testing.T) {
 	p := newPipe(t)
 	res := p.mustInstall(p.options("pipe-u"))
@@ -820,7 +811,7 @@ func TestPipelineUninstall(t *testing.T) {
 	before := len(p.svc.Calls())
 	p.srv.ResetRequests()
 
-	ur, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir, IndexDir: p.index})
+	ur, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -836,9 +827,8 @@ func TestPipelineUninstall(t *testing.T) {
 	if r := p.serverRunners(); len(r) != 0 {
 		t.Errorf("server still holds %q", r)
 	}
-	// config.sh remove did it: a remove token, the runner protocol's remove, no DELETE.
-	if p.count("POST", "/remove-token") != 1 || p.count("POST", "/actions/runner-registration") != 1 || p.count("DELETE", "") != 0 {
-		t.Errorf("requests %+v: want one remove token, one config.sh remove, no DELETE", p.srv.Requests())
+	if p.count("POST", "/remove-token") != 0 || p.count("DELETE", fmt.Sprintf("/actions/runners/%d", res.ID)) != 1 || strings.Contains(p.log.all(), "running config.sh remove") {
+		t.Errorf("requests %+v: want one DELETE by id, no remove token, no config.sh remove", p.srv.Requests())
 	}
 	if p.dirExists() {
 		t.Errorf("%s still exists", p.dir)
@@ -848,7 +838,7 @@ func TestPipelineUninstall(t *testing.T) {
 	}
 
 	// Again: nothing installed, exit 0.
-	ur, err = Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir, IndexDir: p.index})
+	ur, err = Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir})
 	if err != nil || !ur.Nothing {
 		t.Errorf("second uninstall: %+v, %v; want nothing installed", ur, err)
 	}
@@ -859,7 +849,7 @@ func TestPipelineUninstall(t *testing.T) {
 func TestPipelineUninstallKeepFiles(t *testing.T) {
 	p := newPipe(t)
 	p.mustInstall(p.options("pipe-k"))
-	ur, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir, IndexDir: p.index, KeepFiles: true})
+	ur, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir, KeepFiles: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -872,9 +862,8 @@ func TestPipelineUninstallKeepFiles(t *testing.T) {
 	if s, err := runner.ReadSettings(p.dir); err != nil || s != nil {
 		t.Errorf(".runner after uninstall: %+v, %v; want none", s, err)
 	}
-	st, err := ReadState(p.dir)
-	if err != nil || st == nil || st.Runner != nil || st.Package.SHA256 == "" {
-		t.Errorf("state after uninstall --keep-files: %+v, %v; want the package and no runner", st, err)
+	if st, err := p.store.Get(p.dir); err != nil || st != nil {
+		t.Errorf("trusted record after uninstall --keep-files: %+v, %v; want none (runnerctl forgets the kept files)", st, err)
 	}
 	if _, err := os.Stat(filepath.Join(p.dir, runner.ServiceMarker)); err == nil {
 		t.Error(".service kept")
@@ -883,44 +872,17 @@ func TestPipelineUninstallKeepFiles(t *testing.T) {
 		t.Errorf("server still holds %q", r)
 	}
 	if d := p.indexDirs(); len(d) != 0 {
-		t.Errorf("index still lists %q", d)
+		t.Errorf("store still lists %q", d)
 	}
-	// The kept directory takes a new install without a download.
-	originBefore := len(p.origin.Requests())
-	if res := p.mustInstall(p.options("pipe-k")); res.Status != "online" {
-		t.Errorf("install into the kept directory: %+v", res)
-	}
-	if n := len(p.origin.Requests()) - originBefore; n != 0 {
-		t.Errorf("install into the kept directory downloaded %d times", n)
-	}
-}
-
-// config.sh remove fails (its remove token has expired): uninstall
-// deletes the runner by id through the API, and drops the stale local
-// config.
-func TestPipelineUninstallFallsBackToDeleteByID(t *testing.T) {
-	p := newPipe(t)
-	res := p.mustInstall(p.options("pipe-f"))
+	// The kept files are the runner user's: a job may have changed them, so
+	// no registration token goes there. Install refuses the directory.
 	p.srv.ResetRequests()
-	p.srv.ExpireNextTokens(1)
-	ur, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir, IndexDir: p.index, KeepFiles: true})
-	if err != nil {
-		t.Fatal(err)
+	_, err = p.install(p.options("pipe-k"))
+	if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "not empty and runnerctl has no record") {
+		t.Errorf("install into the kept directory: %v, want a usage error", err)
 	}
-	if !ur.Deregistered {
-		t.Errorf("result %+v: want deregistered", ur)
-	}
-	if r := p.serverRunners(); len(r) != 0 {
-		t.Errorf("server still holds %q", r)
-	}
-	if n := p.count("DELETE", fmt.Sprintf("/actions/runners/%d", res.ID)); n != 1 {
-		t.Errorf("%d DELETE …/runners/%d requests, want 1: %+v", n, res.ID, p.srv.Requests())
-	}
-	if !strings.Contains(p.log.all(), "config.sh remove did not work: deleting the runner by id") {
-		t.Error("the fallback was not logged")
-	}
-	if s, err := runner.ReadSettings(p.dir); err != nil || s != nil {
-		t.Errorf(".runner after the fallback: %+v, %v; want it dropped", s, err)
+	if n := p.count("POST", "/registration-token"); n != 0 {
+		t.Errorf("a registration token was minted for the kept directory")
 	}
 }
 
@@ -937,7 +899,7 @@ func TestPipelineUninstallWithoutRunnerFile(t *testing.T) {
 		}
 	}
 	p.srv.ResetRequests()
-	ur, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir, IndexDir: p.index})
+	ur, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir})
 	if err != nil || !ur.Deregistered || ur.ID != res.ID {
 		t.Fatalf("uninstall: %+v, %v", ur, err)
 	}
@@ -958,7 +920,7 @@ func TestPipelineUninstallRefusesAForeignDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(p.dir, "precious"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir, IndexDir: p.index})
+	_, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir})
 	if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "was not installed by runnerctl") {
 		t.Fatalf("uninstall: %v, want a usage error", err)
 	}
@@ -979,7 +941,7 @@ func TestPipelineUninstallNeedsCredentials(t *testing.T) {
 	d := p.deps
 	d.API = nil
 	before := len(p.svc.Calls())
-	_, err := Uninstall(context.Background(), d, UninstallOptions{Dir: p.dir, IndexDir: p.index})
+	_, err := Uninstall(context.Background(), d, UninstallOptions{Dir: p.dir})
 	if failure.KindOf(err) != failure.Auth {
 		t.Fatalf("uninstall: %v, want an auth failure", err)
 	}

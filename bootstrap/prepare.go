@@ -21,9 +21,9 @@ import (
 type PrepareOptions struct {
 	Package PackageOptions
 	Dir     string
-	// User will own the runner directory; created (Linux, as root) when missing.
+	// User will run the runner; created (Linux, as root) when missing.
 	User    string
-	Version string // runnerctl's, for the state file
+	Version string // runnerctl's, for the trusted record
 }
 
 // PrepareResult says what Prepare did.
@@ -56,63 +56,73 @@ func checkReachable(dir, user string) error {
 	return nil
 }
 
-// Prepare downloads (or takes from the cache or --package-file), verifies
-// and extracts the runner package into o.Dir, gives it to the runner user
-// and records it in DIR/.runnerctl.json. It registers nothing: it is the
-// golden-image step. The same call again changes nothing. A failure leaves
-// no directory behind.
-func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, err error) {
-	c, f, log := d.Cache, d.Fetcher, d.Log
+// runnerDir is --dir made canonical (absolute, links in its existing
+// part resolved: the trusted store's key) and, as root, checked: root
+// extracts, renames and removes there, so no other user may be able to
+// swap the directory or one of its parents for a link.
+func runnerDir(dir string) (string, error) {
+	abs, err := absDir(dir)
+	if err != nil {
+		return "", err
+	}
+	canon, rest := abs, ""
+	for {
+		if real, err := filepath.EvalSymlinks(canon); err == nil {
+			canon = filepath.Join(real, rest)
+			break
+		}
+		if canon == filepath.Dir(canon) {
+			canon = abs
+			break
+		}
+		rest = filepath.Join(filepath.Base(canon), rest)
+		canon = filepath.Dir(canon)
+	}
+	if platform.Privileged() && platform.RunsAsUser() {
+		if err := platform.CheckNoOtherWriter(filepath.Dir(canon)); err != nil {
+			return "", failure.Wrap(failure.Usage, fmt.Errorf("--dir %s: %w: root would write there through a path another user can change; choose a --dir under root-owned parents (the default is %s)",
+				dir, err, platform.DefaultRunnerDir()))
+		}
+	}
+	return canon, nil
+}
+
+// staged is a package extracted, not yet in place.
+type staged struct {
+	tree *archive.Staged
+	pkg  PackageRecord
+}
+
+// stage resolves the package, gets it (cache, download or --package-file)
+// and extracts it into a root-only staging directory beside dir.
+func stage(ctx context.Context, d Deps, po PackageOptions, dir string) (staged, error) {
 	var api DownloadsAPI
 	if d.API != nil {
 		api = d.API
 	}
-	if err := o.Package.Validate(); err != nil {
-		return PrepareResult{}, err
-	}
-	dir, err := absDir(o.Dir)
+	src, err := ResolvePackage(ctx, api, po)
 	if err != nil {
-		return PrepareResult{}, err
+		return staged{}, err
 	}
-	if err := checkReachable(dir, o.User); err != nil {
-		return PrepareResult{}, err
-	}
-	src, err := ResolvePackage(ctx, api, o.Package)
-	if err != nil {
-		return PrepareResult{}, err
-	}
-	res = PrepareResult{Dir: dir, Package: src.Filename, User: o.User}
+	return stageSource(ctx, d, po, src, dir)
+}
 
-	if st, err := ReadState(dir); err != nil {
-		return res, err
-	} else if st != nil && src.SHA256 != "" && st.Package.SHA256 == src.SHA256 {
-		if _, err := os.Stat(filepath.Join(dir, platform.PackageListener(st.Package.Filename))); err == nil {
-			log.Info("runner directory already prepared with this package", "dir", dir, "package", st.Package.Filename)
-			res.SHA256, res.Unchanged = st.Package.SHA256, true
-			return res, nil
+func stageSource(ctx context.Context, d Deps, po PackageOptions, src fetch.Source, dir string) (s staged, err error) {
+	c, f := d.Cache, d.Fetcher
+	defer func() {
+		if err != nil {
+			s.tree.Discard()
 		}
-	} else if st != nil {
-		return res, failure.Wrap(failure.Usage, fmt.Errorf("prepare: %s holds %s (sha256 %s), not %s: remove the directory or choose another --dir",
-			dir, st.Package.Filename, st.Package.SHA256, src.Filename))
-	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return res, failure.Wrap(failure.Usage, fmt.Errorf("prepare: --dir %s is not empty and was not prepared by runnerctl: choose an empty or new directory", dir))
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return res, fmt.Errorf("prepare: %w", err)
-	}
-
-	var staged *archive.Staged
-	defer func() { staged.Discard() }() // staged is set during extraction; Discard after Commit is a no-op
+	}()
 	extract := func(r io.Reader) error {
-		s, err := archive.Extract(ctx, src.Filename, r, dir, archive.Limits{})
-		staged = s
+		t, err := archive.Extract(ctx, src.Filename, r, dir, archive.Limits{})
+		s.tree = t
 		return err
 	}
-	zip := strings.HasSuffix(strings.ToLower(src.Filename), ".zip")
 	var entry fetch.Entry
-	if zip {
+	if strings.HasSuffix(strings.ToLower(src.Filename), ".zip") {
 		// A zip is read from the verified file, once it is in the cache.
-		if entry, err = obtain(ctx, c, f, o.Package, src, nil); err == nil {
+		if entry, err = obtain(ctx, c, f, po, src, nil); err == nil {
 			var fh *os.File
 			if fh, err = os.Open(entry.Path); err == nil {
 				err = extract(fh)
@@ -121,58 +131,143 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 		}
 	} else {
 		// One pass: network → sha256 + cache file + decompression + extraction.
-		entry, err = obtain(ctx, c, f, o.Package, src, extract)
+		entry, err = obtain(ctx, c, f, po, src, extract)
 	}
+	if err != nil {
+		return s, err
+	}
+	if _, err := os.Lstat(filepath.Join(s.tree.Dir, platform.PackageListener(src.Filename))); err != nil {
+		return s, failure.Wrap(failure.Integrity, fmt.Errorf("prepare: %s has no %s: it is not a runner package", src.Filename, platform.PackageListener(src.Filename)))
+	}
+	s.pkg = PackageRecord{Filename: src.Filename, SHA256: entry.SHA256, URL: fetch.DisplayURL(src.URL)}
+	return s, nil
+}
+
+// emptyOrMissing refuses a directory that holds anything: runnerctl
+// never extracts over, or removes, what it did not make.
+func emptyOrMissing(dir, op string) error {
+	entries, err := os.ReadDir(dir)
+	if err == nil && len(entries) > 0 {
+		return failure.Wrap(failure.Usage, fmt.Errorf("%s: --dir %s is not empty and runnerctl has no record of it: choose an empty or new directory", op, dir))
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// ensureUser creates the runner user when missing (as root, where
+// runners run as users of their own), recording it in the store and
+// undoing both on rollback.
+func ensureUser(st Store, user string, rb *rollback) (created bool, err error) {
+	if user == "" || user == "root" || !platform.Privileged() || !platform.RunsAsUser() {
+		return false, nil
+	}
+	exists, err := platform.UserExists(user)
+	if err != nil || exists {
+		if err != nil {
+			err = fmt.Errorf("look up user %s: %w", user, err)
+		}
+		return false, err
+	}
+	if err := platform.CreateUser(user); err != nil {
+		return false, err
+	}
+	rb.push("remove the runner user "+user+" this run created", func() error { return platform.DeleteUser(user) })
+	if err := st.createdUser(user, false); err != nil {
+		return true, err
+	}
+	rb.push("forget the runner user "+user+" in the trusted store", func() error { return st.createdUser(user, true) })
+	return true, nil
+}
+
+// Prepare downloads (or takes from the cache or --package-file), verifies
+// and extracts the runner package into o.Dir and records it in the
+// trusted store. It registers nothing: it is the golden-image step. The
+// tree stays root's (pristine) until install hands it to the runner user,
+// so that no job can have changed the config.sh a registration token is
+// given to. The same call again changes nothing. A failure leaves no
+// directory behind.
+func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, err error) {
+	log, st := d.Log, d.Store
+	if err := o.Package.Validate(); err != nil {
+		return PrepareResult{}, err
+	}
+	dir, err := runnerDir(o.Dir)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	if err := checkReachable(dir, o.User); err != nil {
+		return PrepareResult{}, err
+	}
+	rec, err := st.Get(dir)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	if rec != nil && !rec.Pristine {
+		return PrepareResult{}, failure.Wrap(failure.Usage, fmt.Errorf("prepare: %s holds an installed runner: run `runnerctl uninstall --dir %s` first, or choose another --dir", dir, dir))
+	}
+	var api DownloadsAPI
+	if d.API != nil {
+		api = d.API
+	}
+	src, err := ResolvePackage(ctx, api, o.Package)
+	if err != nil {
+		return PrepareResult{}, err
+	}
+	res = PrepareResult{Dir: dir, Package: src.Filename, User: o.User}
+	if !platform.Privileged() || !platform.RunsAsUser() {
+		res.User = ""
+	}
+	if rec != nil && src.SHA256 != "" && rec.Package.SHA256 == src.SHA256 {
+		if _, err := os.Lstat(filepath.Join(dir, platform.PackageListener(rec.Package.Filename))); err == nil {
+			log.Info("runner directory already prepared with this package", "dir", dir, "package", rec.Package.Filename)
+			res.SHA256, res.Unchanged = rec.Package.SHA256, true
+			return res, nil
+		}
+	}
+	if rec == nil {
+		if err := emptyOrMissing(dir, "prepare"); err != nil {
+			return res, err
+		}
+	}
+	s, err := stageSource(ctx, d, o.Package, src, dir)
 	if err != nil {
 		return res, err
 	}
-	res.SHA256 = entry.SHA256
-	if _, err := os.Stat(filepath.Join(staged.Dir, platform.PackageListener(src.Filename))); err != nil {
-		return res, failure.Wrap(failure.Integrity, fmt.Errorf("prepare: %s has no %s: it is not a runner package", src.Filename, platform.PackageListener(src.Filename)))
-	}
-	if err := staged.Commit(dir); err != nil {
-		return res, err
-	}
-	// From here on the directory (and a user made below) is this run's:
-	// remove them if a later step fails.
+	defer s.tree.Discard() // a no-op once committed
 	rb := &rollback{log: log}
 	defer func() {
 		if err != nil {
 			rb.run()
 		}
 	}()
-	rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
-	if o.User != "" && platform.Privileged() {
-		exists, err := platform.UserExists(o.User)
-		if err != nil {
-			return res, fmt.Errorf("prepare: look up user %s: %w", o.User, err)
-		}
-		if !exists {
-			if err := platform.CreateUser(o.User); err != nil {
-				return res, fmt.Errorf("prepare: %w", err)
-			}
-			res.UserCreated = true
-			rb.push("remove the runner user "+o.User+" this run created", func() error { return platform.DeleteUser(o.User) })
-			log.Info("created runner user", "user", o.User)
-		}
-		if err := platform.ChownTree(dir, o.User); err != nil {
-			return res, fmt.Errorf("prepare: %w", err)
-		}
-	} else if o.User != "" && platform.RunsAsUser() {
-		log.Info("not running as root: the runner user is not created and files stay owned by the current user", "user", o.User)
-		res.User = ""
+	if res.UserCreated, err = ensureUser(st, res.User, rb); err != nil {
+		return res, fmt.Errorf("prepare: %w", err)
 	}
-	if err := WriteState(dir, State{
-		Package:      PackageRecord{Filename: src.Filename, SHA256: entry.SHA256, URL: fetch.DisplayURL(src.URL)},
-		User:         res.User,
-		UserCreated:  res.UserCreated,
-		PreparedAt:   time.Now().UTC(),
-		RunnerctlVer: o.Version,
-	}); err != nil {
+	if res.UserCreated {
+		log.Info("created runner user", "user", res.User)
+	}
+	// A tree prepared before (another package) is root's: replaced whole.
+	if err := commitTree(s.tree, dir, rec != nil); err != nil {
 		return res, err
 	}
-	log.Info("runner package prepared", "dir", dir, "package", src.Filename, "sha256", entry.SHA256)
+	rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
+	res.SHA256 = s.pkg.SHA256
+	if err := st.Put(Record{Dir: dir, Package: s.pkg, Pristine: true, User: res.User, MadeAt: time.Now().UTC(), Runnerctl: o.Version}); err != nil {
+		return res, err
+	}
+	log.Info("runner package prepared", "dir", dir, "package", src.Filename, "sha256", s.pkg.SHA256)
 	return res, nil
+}
+
+// commitTree moves a staged tree into dir: over a tree runnerctl made
+// (replacing), else into a missing or empty dir.
+func commitTree(t *archive.Staged, dir string, replacing bool) error {
+	if replacing {
+		return commitReplacing(t, dir)
+	}
+	return t.Commit(dir)
 }
 
 // DownloadOptions configure Download.

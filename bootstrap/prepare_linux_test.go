@@ -124,8 +124,13 @@ func TestPrepareRefusesUnreachableDir(t *testing.T) {
 	}
 }
 
-// prepareAs serves pkg from a fake origin and prepares it into dir for user.
+// prepareAs serves pkg from a fake origin and prepares it into dir for
+// user, with a trusted store in a temporary directory.
 func prepareAs(t *testing.T, pkg []byte, dir, user string) (PrepareResult, githubtest.Download, error) {
+	return prepareWith(t, pkg, dir, user, Store{Dir: filepath.Join(t.TempDir(), "state")})
+}
+
+func prepareWith(t *testing.T, pkg []byte, dir, user string, st Store) (PrepareResult, githubtest.Download, error) {
 	o := githubtest.NewOrigin()
 	t.Cleanup(o.Close)
 	d := o.Publish("linux", "x64", "actions-runner-linux-x64-2.336.0.tar.gz", pkg, "tok-123456")
@@ -135,20 +140,25 @@ func prepareAs(t *testing.T, pkg []byte, dir, user string) (PrepareResult, githu
 	log := slog.New(slog.DiscardHandler)
 	cache := &fetch.Cache{Dir: t.TempDir(), Log: log}
 	f := &fetch.Fetcher{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, Log: log}
-	res, err := Prepare(context.Background(), Deps{API: downloadsOnly{downloadsFunc: api}, Cache: cache, Fetcher: f, Log: log}, PrepareOptions{
+	res, err := Prepare(context.Background(), Deps{API: downloadsOnly{downloadsFunc: api}, Cache: cache, Fetcher: f, Log: log, Store: st}, PrepareOptions{
 		Package: PackageOptions{OS: "linux", Arch: "x64"}, Dir: dir, User: user, Version: "test",
 	})
 	return res, d, err
 }
 
 // A failure after the user was created removes the user and the directory:
-// here the package ships a directory where the state file goes.
+// here the trusted store can be read but not updated (a directory where
+// its lock file goes).
 func TestPrepareRollsBackCreatedUser(t *testing.T) {
 	name := testUserName(t)
 	dir := filepath.Join(reachableTempDir(t), "runner")
-	_, _, err := prepareAs(t, tinyPackage(t, StateFile+"/x", "in the way"), dir, name)
-	if err == nil || !strings.Contains(err.Error(), "write state") {
-		t.Fatalf("err = %v, want a state write failure", err)
+	st := Store{Dir: filepath.Join(t.TempDir(), "state")}
+	if err := os.MkdirAll(filepath.Join(st.Dir, storeLock), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := prepareWith(t, tinyPackage(t), dir, name, st)
+	if err == nil || !strings.Contains(err.Error(), "write trusted store: lock") {
+		t.Fatalf("err = %v, want a store write failure", err)
 	}
 	if ok, _ := platform.UserExists(name); ok {
 		t.Errorf("user %s created by the failed run is still there", name)
@@ -158,11 +168,14 @@ func TestPrepareRollsBackCreatedUser(t *testing.T) {
 	}
 }
 
-// As root on Linux, prepare creates the runner user and gives it the tree.
+// As root on Linux, prepare creates the runner user but leaves the tree
+// root's (pristine: no job can change it before install registers it),
+// and records it in the trusted store, a 0700 directory whose file is 0600.
 func TestPrepareCreatesRunnerUser(t *testing.T) {
 	name := testUserName(t)
 	dir := filepath.Join(reachableTempDir(t), "runner")
-	res, d, err := prepareAs(t, tinyPackage(t), dir, name)
+	st := Store{Dir: filepath.Join(t.TempDir(), "state")}
+	res, d, err := prepareWith(t, tinyPackage(t), dir, name, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,22 +190,26 @@ func TestPrepareCreatesRunnerUser(t *testing.T) {
 	if uid >= 1000 {
 		t.Errorf("uid %d: not a system user", uid)
 	}
-	// runnerctl's own record stays root's, readable by all.
-	if st, err := os.Stat(filepath.Join(dir, StateFile)); err != nil || fileUID(st) != 0 || st.Mode().Perm() != 0o644 {
-		t.Errorf("state file: %v", err)
-	}
 	for _, p := range []string{"", "bin", "bin/Runner.Listener", "config.sh"} {
-		var st os.FileInfo
-		if st, err = os.Lstat(filepath.Join(dir, p)); err != nil {
+		fi, err := os.Lstat(filepath.Join(dir, p))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if owner := fileUID(st); owner != uid {
-			t.Errorf("%s owned by %d, want %d", p, owner, uid)
+		if owner := fileUID(fi); owner != 0 || fi.Mode().Perm()&0o022 != 0 {
+			t.Errorf("%s owned by %d, mode %v; want root's, writable by root only", p, owner, fi.Mode())
 		}
 	}
-	s, err := ReadState(dir)
-	if err != nil || s.User != name || s.Package.SHA256 != d.SHA256 {
-		t.Fatalf("state: %+v %v", s, err)
+	if _, err := os.Lstat(filepath.Join(dir, ".runnerctl.json")); err == nil {
+		t.Error("a record was written into the runner directory")
+	}
+	rec, err := st.Get(dir)
+	if err != nil || rec == nil || rec.User != name || rec.Package.SHA256 != d.SHA256 || !rec.Pristine || rec.Runner != nil {
+		t.Fatalf("record: %+v %v", rec, err)
+	}
+	for p, want := range map[string]os.FileMode{st.Dir: 0o700, filepath.Join(st.Dir, StoreFile): 0o600} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want || fileUID(fi) != 0 {
+			t.Errorf("%s: %v %v, want root's %v", p, fi.Mode(), err, want)
+		}
 	}
 }
 func fileUID(fi os.FileInfo) int { return int(fi.Sys().(*syscall.Stat_t).Uid) }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -87,26 +85,13 @@ func removeLeftover(ctx context.Context, api LifecycleAPI, name string, before *
 	log.Info("rollback: deleted the registration config.sh left behind", "name", name, "id", after.ID)
 }
 
-// deregister removes a registration: config.sh remove with a remove
-// token, or, when that cannot work, the API by id.
-func deregister(ctx context.Context, api LifecycleAPI, ex runner.Exec, id int64, red *secret.Redactor, log *slog.Logger) error {
-	tok, err := api.RemoveToken(ctx)
-	if err == nil {
-		red.Add(tok.Value)
-		if err = ex.Remove(ctx, tok.Value); err == nil {
-			return nil
-		}
-	}
-	if id == 0 {
-		return err
-	}
-	log.Warn("config.sh remove did not work: deleting the runner by id", "id", id, "err", err)
-	if derr := api.DeleteRunner(ctx, id); derr != nil && !errors.Is(derr, github.ErrNotFound) {
-		return fmt.Errorf("delete runner %d: %w", id, derr)
-	}
-	// The local config is stale now: drop it as `config.sh remove --local` does.
-	for _, f := range []string{".runner", ".runner_migrated", ".credentials", ".credentials_migrated", ".credentials_rsaparams"} {
-		_ = os.Remove(filepath.Join(ex.Dir, f))
+// deregister deletes a registration through the API by its id (the
+// store's, or the server's at install). config.sh remove is not used: a
+// remove token is not handed to a config.sh that a job may have
+// rewritten. Gone already is fine.
+func deregister(ctx context.Context, api LifecycleAPI, id int64) error {
+	if err := api.DeleteRunner(ctx, id); err != nil && !errors.Is(err, github.ErrNotFound) {
+		return fmt.Errorf("delete runner %d: %w", id, err)
 	}
 	return nil
 }

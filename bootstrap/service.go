@@ -32,11 +32,13 @@ type ServiceManager interface {
 	Logs(name string, since time.Time, n int) []string
 }
 
-// serviceSpec is the service runnerctl installs for a runner.
-func serviceSpec(name, display, runnerName, url, dir, user, exe string) platform.ServiceSpec {
+// serviceSpec is the service runnerctl installs for a runner. The
+// supervisor reads the trusted store only when it runs as root (an
+// --allow-root runner): --state-dir names the one install wrote.
+func serviceSpec(name, display, runnerName, url, dir, user, exe string, st Store) platform.ServiceSpec {
 	return platform.ServiceSpec{Name: name, DisplayName: display,
 		Description: "GitHub Actions self-hosted runner " + runnerName + " for " + url + ", supervised by runnerctl",
-		Executable:  exe, Args: []string{"run", "--dir", dir, "--service", name}, User: user, Dir: dir}
+		Executable:  exe, Args: []string{"run", "--dir", dir, "--service", name, "--state-dir", st.Dir}, User: user, Dir: dir}
 }
 
 // ensureService installs the service or repairs its definition, and
@@ -69,14 +71,19 @@ func ensureService(svc ServiceManager, spec platform.ServiceSpec, rb *rollback) 
 }
 
 // writeServiceMarker writes .service with the service name, as svc.sh
-// does: config.sh remove refuses to run while it exists.
+// does (config.sh remove refuses to run while it exists): the runner
+// user's file, written without following links.
 func writeServiceMarker(dir, name, user string) error {
-	p := filepath.Join(dir, runner.ServiceMarker)
-	if err := os.WriteFile(p, []byte(name+"\n"), 0o644); err != nil {
-		return fmt.Errorf("install: %w", err)
+	uid, gid := -1, -1
+	if user != "" && platform.Privileged() && platform.RunsAsUser() {
+		acct, err := lookupAccount(user)
+		if err != nil {
+			return fmt.Errorf("install: %w", err)
+		}
+		uid, gid = int(acct.UID), int(acct.GID)
 	}
-	if user != "" {
-		return platform.ChownTree(p, user)
+	if err := writeInDir(dir, runner.ServiceMarker, []byte(name+"\n"), 0o644, uid, gid); err != nil {
+		return fmt.Errorf("install: write %s: %w", runner.ServiceMarker, err)
 	}
 	return nil
 }
@@ -89,49 +96,50 @@ func writeServiceMarker(dir, name, user string) error {
 // Restarting cancels a job the runner was running (the listener is
 // stopped as a service stop does). It reports whether every service was
 // moved: a service left as it was still runs the old path.
-func refreshServices(svc ServiceManager, indexDir, exceptDir, exe string, replaced bool, log *slog.Logger) (allMoved bool) {
-	entries, err := ReadIndex(indexDir)
+func refreshServices(svc ServiceManager, st Store, exceptDir, exe string, replaced bool, log *slog.Logger) (allMoved bool) {
+	recs, err := st.Records()
 	if err != nil {
-		log.Warn("could not read the host index to update the other runners' services", "err", err)
+		log.Warn("could not read the trusted store to update the other runners' services", "err", err)
 		return false
 	}
 	allMoved = true
-	for _, e := range entries {
-		if e.Dir == exceptDir || e.Service == "" {
+	for _, r := range recs {
+		if r.Dir == exceptDir || r.Runner == nil || r.Runner.Service == "" {
 			continue
 		}
-		if !refreshService(svc, e, exe, replaced, log) {
+		if !refreshService(svc, st, r, exe, replaced, log) {
 			allMoved = false
 		}
 	}
 	return allMoved
 }
 
-func refreshService(svc ServiceManager, e IndexEntry, exe string, replaced bool, log *slog.Logger) bool {
+func refreshService(svc ServiceManager, st Store, rec Record, exe string, replaced bool, log *slog.Logger) bool {
+	e := rec.Runner
 	t, err := github.ParseTarget(e.URL, "")
 	if err != nil {
-		log.Warn("host index entry with a bad URL: its service is left as it is", "dir", e.Dir, "err", err)
+		log.Warn("trusted record with a bad URL: its service is left as it is", "dir", rec.Dir, "err", err)
 		return false
 	}
 	name, display := svc.Names(t.ScopeName(), e.Name)
 	if name != e.Service {
-		log.Warn("host index entry names another service than runnerctl would: left as it is", "dir", e.Dir, "service", e.Service)
+		log.Warn("trusted record names another service than runnerctl would: left as it is", "dir", rec.Dir, "service", e.Service)
 		return false
 	}
-	st, err := svc.Status(name)
+	ss, err := svc.Status(name)
 	if err != nil {
 		log.Error("could not read the service of another runner: left as it is", "service", name, "err", err)
 		return false
 	}
-	if st.State == platform.ServiceNotInstalled {
+	if ss.State == platform.ServiceNotInstalled {
 		return true
 	}
-	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, e.Dir, e.User, exe))
+	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, rec.Dir, rec.User, exe, st))
 	if err != nil {
 		log.Error("could not update the service of another runner", "service", name, "err", err)
 		return false
 	}
-	if st.State == platform.ServiceStopped || (!changed && !replaced) {
+	if ss.State == platform.ServiceStopped || (!changed && !replaced) {
 		return true
 	}
 	if err := svc.Restart(name); err != nil {

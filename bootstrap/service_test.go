@@ -40,16 +40,19 @@ func (r *recordingServices) Restart(name string) error {
 // on it, a service stopped by hand stays stopped, and an entry whose
 // service cannot be moved makes the old copy stay.
 func TestRefreshServices(t *testing.T) {
-	index := filepath.Join(t.TempDir(), "index")
+	index := Store{Dir: filepath.Join(t.TempDir(), "state")}
 	url := "https://github.com/acme/app"
-	for _, e := range []IndexEntry{
-		{Dir: "/r/self", Name: "self", URL: url, Service: "actions.runner.acme-app.self"},
-		{Dir: "/r/a", Name: "a", URL: url, Service: "actions.runner.acme-app.a"},
-		{Dir: "/r/b", Name: "b", URL: url, Service: "actions.runner.acme-app.b"},
-		{Dir: "/r/c", Name: "c", URL: url, Service: "actions.runner.acme-app.c"},
-		{Dir: "/r/n", Name: "n", URL: url}, // --no-service
+	add := func(dir, name, service string) error {
+		return index.Put(Record{Dir: dir, Runner: &RunnerRecord{Name: name, URL: url, Service: service}})
+	}
+	for _, e := range [][3]string{
+		{"/r/self", "self", "actions.runner.acme-app.self"},
+		{"/r/a", "a", "actions.runner.acme-app.a"},
+		{"/r/b", "b", "actions.runner.acme-app.b"},
+		{"/r/c", "c", "actions.runner.acme-app.c"},
+		{"/r/n", "n", ""}, // --no-service
 	} {
-		if err := indexAdd(index, e); err != nil {
+		if err := add(e[0], e[1], e[2]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,9 +81,13 @@ func TestRefreshServices(t *testing.T) {
 		}
 	}
 
+	// A service name install never gives is refused by the store.
+	if err := add("/r/s", "s", "sshd"); err == nil {
+		t.Error("the store took a record naming service sshd")
+	}
 	// An entry whose service is not what runnerctl names it: left alone,
 	// and reported, so the old copy is kept.
-	if err := indexAdd(index, IndexEntry{Dir: "/r/x", Name: "x", URL: url, Service: "sshd"}); err != nil {
+	if err := add("/r/x", "x", "actions.runner.other.x"); err != nil {
 		t.Fatal(err)
 	}
 	if refreshServices(svc, index, "/r/self", "/usr/local/bin/runnerctl", true, log) {

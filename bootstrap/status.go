@@ -2,10 +2,11 @@ package bootstrap
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/runnerctl/runnerctl/bootstrap/github"
-	"github.com/runnerctl/runnerctl/bootstrap/runner"
 	"github.com/runnerctl/runnerctl/platform"
 )
 
@@ -30,32 +31,25 @@ type StatusReport struct {
 	ServerError   string         `json:"server_error,omitempty"`
 }
 
-// Status reports a runner directory: the local service, the package, and
-// with api the server's view.
+// Status reports a runner directory from the trusted store's record:
+// the local service and, with api, the server's view. Of the runner
+// directory it only looks whether .runner is there (shown, never used).
 func Status(ctx context.Context, d Deps, dir string) (StatusReport, error) {
 	api, svc := d.API, d.Services
-	dir, err := absDir(dir)
+	dir, err := runnerDir(dir)
 	if err != nil {
 		return StatusReport{}, err
 	}
 	rep := StatusReport{Dir: dir}
-	st, err := ReadState(dir)
-	if err != nil {
+	rec, err := d.Store.Get(dir)
+	if err != nil || rec == nil {
 		return rep, err
 	}
-	settings, err := runner.ReadSettings(dir)
-	if err != nil {
-		return rep, err
-	}
-	if st == nil {
-		return rep, nil
-	}
-	rep.User, rep.Package = st.User, st.Package.Filename
-	rep.Version = packageVersion(st.Package.Filename)
-	if settings != nil {
-		rep.Configured, rep.Name, rep.ID = true, settings.AgentName, settings.AgentID
-	}
-	if r := st.Runner; r != nil {
+	rep.User, rep.Package = rec.User, rec.Package.Filename
+	rep.Version = packageVersion(rec.Package.Filename)
+	_, err = os.Lstat(filepath.Join(dir, ".runner"))
+	rep.Configured = err == nil
+	if r := rec.Runner; r != nil {
 		rep.Installed, rep.Name, rep.ID, rep.URL, rep.Service = true, r.Name, r.ID, r.URL, r.Service
 	}
 	if rep.Service != "" {

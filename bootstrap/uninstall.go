@@ -10,7 +10,6 @@ import (
 	"slices"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
-	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/runner"
 	"github.com/runnerctl/runnerctl/platform"
 )
@@ -19,7 +18,6 @@ import (
 type UninstallOptions struct {
 	Dir       string
 	KeepFiles bool
-	IndexDir  string
 }
 
 // UninstallResult says what Uninstall did.
@@ -35,114 +33,79 @@ type UninstallResult struct {
 	Nothing bool `json:"nothing_installed"`
 }
 
-// Uninstall reverses Install: it stops and removes the service, removes
-// the registration (config.sh remove with a remove token; by id through
-// the API when that cannot work), then the directory unless KeepFiles,
-// the host index entry, and the runner user if install created it and no
-// other runner uses it. api may be nil when no credentials were given: a
-// registration then stays and Uninstall fails before removing anything.
+// localConfig are the files config.sh writes for a registration; with
+// --keep-files they go (unlinked by name: a link is removed, not followed)
+// since the registration they hold is deleted.
+var localConfig = []string{".runner", ".runner_migrated", ".credentials", ".credentials_migrated", ".credentials_rsaparams", runner.ServiceMarker}
+
+// Uninstall reverses Install, from the trusted store's record alone: it
+// stops and removes the service, deletes the registration by id through
+// the API, removes the directory unless KeepFiles, the record, and the
+// runner user if install created it and no other runner uses it. api may
+// be nil when no credentials were given: Uninstall then fails before
+// removing anything, so that no registration is orphaned.
 func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult, error) {
-	api, svc, red, log := d.API, d.Services, d.Redactor, d.Log
-	dir, err := absDir(o.Dir)
+	api, svc, log, st := d.API, d.Services, d.Log, d.Store
+	dir, err := runnerDir(o.Dir)
 	if err != nil {
 		return UninstallResult{}, err
 	}
 	res := UninstallResult{Dir: dir}
-	st, err := ReadState(dir)
+	rec, err := st.Get(dir)
 	if err != nil {
 		return res, err
 	}
-	settings, err := runner.ReadSettings(dir)
-	if err != nil {
-		return res, err
-	}
-	if st == nil && settings == nil {
-		if _, err := os.Stat(dir); err == nil && !o.KeepFiles {
-			return res, failure.Wrap(failure.Usage, fmt.Errorf("uninstall: %s was not installed by runnerctl: remove it yourself if it should go", dir))
+	if rec == nil {
+		if _, err := os.Lstat(dir); err == nil && !o.KeepFiles {
+			return res, failure.Wrap(failure.Usage, fmt.Errorf("uninstall: %s was not installed by runnerctl (no record in %s): remove it yourself if it should go", dir, st.Dir))
 		}
 		log.Info("nothing installed", "dir", dir)
 		res.Nothing = true
-		if err := indexRemove(o.IndexDir, dir); err != nil {
-			return res, err
+		return res, removeUnusedBinary(st, log)
+	}
+	r := rec.Runner
+	if r != nil {
+		res.Name, res.ID, res.Service = r.Name, r.ID, r.Service
+		if api == nil {
+			return res, failure.Wrap(failure.Auth, fmt.Errorf("uninstall: removing the registration of %q needs API credentials: set --access-token-file, RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN", r.Name))
 		}
-		return res, removeUnusedBinary(o.IndexDir, log)
-	}
-	user, svcName := "", ""
-	var rec RunnerRecord
-	if st != nil {
-		user = st.User
-		if st.Runner != nil {
-			rec = *st.Runner
-			svcName = rec.Service
-		}
-	}
-	if settings != nil {
-		res.Name, res.ID = settings.AgentName, settings.AgentID
-	} else {
-		res.Name, res.ID = rec.Name, rec.ID
-	}
-	res.Service = svcName
-	if (settings != nil || rec.ID != 0) && api == nil {
-		return res, failure.Wrap(failure.Auth, fmt.Errorf("uninstall: removing the registration of %q needs API credentials: set --access-token-file, RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN", res.Name))
-	}
-
-	// 1. The service: stop, remove, and the .service marker with it.
-	if svcName != "" {
-		if err := svc.Uninstall(svcName); err != nil {
-			return res, failure.Wrap(failure.Service, err)
-		}
-	}
-	if err := os.Remove(filepath.Join(dir, runner.ServiceMarker)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return res, fmt.Errorf("uninstall: %w", err)
-	}
-
-	// 2. The registration.
-	if settings != nil || rec.ID != 0 {
-		ex := runner.Exec{Dir: dir, User: serviceUser(user), Log: log}
-		ex.AllowRoot = ex.User == ""
-		if settings == nil {
-			// .runner is gone (an ephemeral runner after its job, or a
-			// crash): the registration may still be there.
-			if err := api.DeleteRunner(ctx, rec.ID); err != nil && !errors.Is(err, github.ErrNotFound) {
-				return res, fmt.Errorf("uninstall: delete runner %d: %w", rec.ID, err)
+		// 1. The service.
+		if r.Service != "" {
+			if err := svc.Uninstall(r.Service); err != nil {
+				return res, failure.Wrap(failure.Service, err)
 			}
-		} else if err := deregister(ctx, api, ex, res.ID, red, log); err != nil {
-			return res, err
+		}
+		// 2. The registration.
+		if err := deregister(ctx, api, r.ID); err != nil {
+			return res, fmt.Errorf("uninstall: %w", err)
 		}
 		res.Deregistered = true
-		log.Info("runner registration removed", "name", res.Name, "id", res.ID)
+		log.Info("runner registration removed", "name", r.Name, "id", r.ID)
 	}
 
-	// 3. Files, index, user.
-	indexedUser := ""
-	if entries, err := ReadIndex(o.IndexDir); err == nil {
-		for _, e := range entries {
-			if e.Dir == dir {
-				indexedUser = e.User
-			}
-		}
-	}
+	// 3. Files, record, user.
 	if !o.KeepFiles {
 		if err := os.RemoveAll(dir); err != nil {
 			return res, fmt.Errorf("uninstall: remove %s: %w", dir, err)
 		}
 		res.FilesRemoved = true
 		log.Info("runner directory removed", "dir", dir)
-	} else if st != nil {
-		st.Runner = nil
-		if err := WriteState(dir, *st); err != nil {
-			return res, err
+	} else {
+		for _, f := range localConfig {
+			if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return res, fmt.Errorf("uninstall: %w", err)
+			}
 		}
 	}
-	if err := indexRemove(o.IndexDir, dir); err != nil {
+	if err := st.Delete(dir); err != nil {
 		return res, err
 	}
-	if err := removeUnusedBinary(o.IndexDir, log); err != nil {
+	if err := removeUnusedBinary(st, log); err != nil {
 		log.Warn("could not remove the runnerctl copy install placed for the services", "err", err)
 	}
 	if !o.KeepFiles {
-		if removed, err := removeUnusedUser(o.IndexDir, indexedUser, log); err != nil {
-			log.Warn("could not remove the runner user install created", "user", indexedUser, "err", err)
+		if removed, err := removeUnusedUser(st, rec.User, log); err != nil {
+			log.Warn("could not remove the runner user install created", "user", rec.User, "err", err)
 		} else {
 			res.UserRemoved = removed
 		}
@@ -151,55 +114,57 @@ func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult
 }
 
 // removeUnusedBinary removes the runnerctl copy install placed for the
-// services (BinaryRecord.Placed) once no runner is left: uninstall leaves
-// nothing install made. One the operator put there is left alone.
-func removeUnusedBinary(indexDir string, log *slog.Logger) error {
-	ix, err := readIndex(indexDir)
-	if err != nil || len(ix.Runners) > 0 || ix.Runnerctl == nil {
+// services (BinaryRecord.Placed) once no runner with a service is left:
+// uninstall leaves nothing install made. One the operator put there is
+// left alone.
+func removeUnusedBinary(st Store, log *slog.Logger) error {
+	d, err := st.read()
+	if err != nil || d.Runnerctl == nil || slices.ContainsFunc(d.Runners, func(r Record) bool { return r.Runner != nil && r.Runner.Service != "" }) {
 		return err
 	}
-	rec := *ix.Runnerctl
+	rec := *d.Runnerctl
 	if rec.Placed {
 		if err := os.Remove(rec.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		log.Info("removed the runnerctl copy the services ran: no runner is left", "path", rec.Path)
 	}
-	return updateIndex(indexDir, func(ix *index) { ix.Runnerctl = nil })
+	return st.update(func(d *storeData) error { d.Runnerctl = nil; return nil })
 }
 
-// removeUnusedUser removes user when runnerctl created it (the host
-// index's CreatedUsers, root's record, not the runner directory's) and no
-// runner left in the index runs as it; it returns the user removed.
-func removeUnusedUser(indexDir, user string, log *slog.Logger) (string, error) {
-	ix, err := readIndex(indexDir)
-	if err != nil || user == "" || user == "root" || !slices.Contains(ix.CreatedUsers, user) {
+// removeUnusedUser removes user when runnerctl created it (the store's
+// CreatedUsers) and no runner directory left in the store is its; it
+// returns the user removed.
+func removeUnusedUser(st Store, user string, log *slog.Logger) (string, error) {
+	d, err := st.read()
+	if err != nil || user == "" || user == "root" || !slices.Contains(d.CreatedUsers, user) {
 		return "", err
 	}
-	if slices.ContainsFunc(ix.Runners, func(e IndexEntry) bool { return e.User == user }) {
+	if slices.ContainsFunc(d.Runners, func(r Record) bool { return r.User == user }) {
 		return "", nil
 	}
 	if err := platform.DeleteUser(user); err != nil {
 		return "", err
 	}
 	log.Info("runner user removed", "user", user)
-	return user, updateIndex(indexDir, func(ix *index) {
-		ix.CreatedUsers = slices.DeleteFunc(ix.CreatedUsers, func(u string) bool { return u == user })
-	})
+	return user, st.createdUser(user, true)
 }
 
-// Dirs returns dir, or with all every directory in the host index.
-func Dirs(dir string, all bool, indexDir string) ([]string, error) {
+// Dirs returns dir, or with all every installed runner's directory in
+// the trusted store.
+func Dirs(st Store, dir string, all bool) ([]string, error) {
 	if !all {
 		return []string{dir}, nil
 	}
-	entries, err := ReadIndex(indexDir)
+	recs, err := st.Records()
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, e := range entries {
-		out = append(out, e.Dir)
+	for _, r := range recs {
+		if r.Runner != nil {
+			out = append(out, r.Dir)
+		}
 	}
 	return out, nil
 }

@@ -175,7 +175,16 @@ func rootOnlyAndOpen(path string) bool {
 // can change: one not owned by root, or writable by its group or others.
 // A sticky world-writable directory (/tmp) is refused too: a directory
 // below it that goes away (at boot) can be made again by anyone.
-func CheckRootOnly(dir string) error {
+func CheckRootOnly(dir string) error { return checkChain(dir, false) }
+
+// CheckNoOtherWriter is CheckRootOnly that lets a sticky directory (/tmp)
+// through: there no other user can rename or remove root's entries, so
+// a directory root made below it stays root's while it exists. It guards
+// what root writes now (a runner directory, the trusted store), not what
+// must still be there after a reboot.
+func CheckNoOtherWriter(dir string) error { return checkChain(dir, true) }
+
+func checkChain(dir string, stickyOK bool) error {
 	// The deepest existing directory, links resolved: what is missing
 	// below it install makes, root's and 0755.
 	d := filepath.Clean(dir)
@@ -195,7 +204,8 @@ func CheckRootOnly(dir string) error {
 			return err
 		}
 		st, ok := fi.Sys().(*syscall.Stat_t)
-		if !ok || st.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+		sticky := stickyOK && fi.Mode()&fs.ModeSticky != 0
+		if !ok || st.Uid != 0 || (fi.Mode().Perm()&0o022 != 0 && !sticky) {
 			return fmt.Errorf("%s (mode %s, owner %s) can be changed by a user other than root", d, fi.Mode(), owner(fi))
 		}
 		if d == filepath.Dir(d) {

@@ -2,6 +2,11 @@
 
 package platform
 
+import (
+	"os"
+	"path/filepath"
+)
+
 // DefaultConfigFile is read when --config is not given and the file exists.
 func DefaultConfigFile() string { return "/etc/runnerctl/config.yaml" }
 
@@ -11,8 +16,22 @@ func DefaultCacheDir() string { return "/var/cache/runnerctl" }
 // DefaultRunnerDir is where a runner is prepared or installed.
 func DefaultRunnerDir() string { return "/opt/actions-runner" }
 
-// DefaultIndexDir holds the host index of installed runners.
-func DefaultIndexDir() string { return "/var/lib/runnerctl" }
+// DefaultStateDir holds runnerctl's trusted records (see StateDir):
+// /var/lib/runnerctl for root (/var/db/runnerctl on macOS), else the
+// user's own state directory, since a runner installed without root runs
+// as, and is trusted by, that user alone.
+func DefaultStateDir() string {
+	if os.Geteuid() == 0 {
+		return systemStateDir
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "runnerctl")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "runnerctl")
+	}
+	return systemStateDir
+}
 
 // DefaultBinDir is where install places the runnerctl that services run
 // when it is started from somewhere that may not last or that the service

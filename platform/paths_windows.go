@@ -21,8 +21,9 @@ func DefaultCacheDir() string { return filepath.Join(programData(), "runnerctl",
 // DefaultRunnerDir is where a runner is prepared or installed.
 func DefaultRunnerDir() string { return `C:\actions-runner` }
 
-// DefaultIndexDir holds the host index of installed runners.
-func DefaultIndexDir() string { return filepath.Join(programData(), "runnerctl") }
+// DefaultStateDir holds runnerctl's trusted records; SecureDir gives it
+// to SYSTEM and Administrators only.
+func DefaultStateDir() string { return filepath.Join(programData(), "runnerctl", "state") }
 
 // DefaultBinDir is where install places the runnerctl that services run.
 func DefaultBinDir() string {

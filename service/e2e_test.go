@@ -139,7 +139,7 @@ func registrations(srv *githubtest.Server) int {
 // matters.
 func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag, user string, unitFiles func(name string) []string) {
 	url := f.srv.URL + "/acme/app"
-	common := []string{"--url", url, "--index-dir", index, "--cache-dir", dir + ".cache", "--user", user}
+	common := []string{"--url", url, "--state-dir", index, "--cache-dir", dir + ".cache", "--user", user}
 	if binDir != "" {
 		common = append(common, "--bin-dir", binDir)
 	}
@@ -149,7 +149,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	priv := h.operatorCopy()
 	t.Cleanup(func() {
 		// Whatever happened, leave no service, directory, user or index behind.
-		if out, code := h.runnerctl("uninstall", "--all", "--index-dir", index); code != 0 {
+		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", index); code != 0 {
 			t.Logf("cleanup uninstall: %d %s", code, out)
 		}
 		h.sh("rm -rf " + dir + ".cache " + index)
@@ -171,8 +171,8 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 		t.Fatalf("install: exit %d\n%s", code, out)
 	}
 	api, other := requestCounts(f.srv)
-	if len(api) != 4 {
-		t.Errorf("install made %d API requests, want 4 (downloads, runner list, registration token, one GET /runners/{id}): %v", len(api), api)
+	if len(api) != 5 {
+		t.Errorf("install made %d API requests, want 5 (downloads, runner list for a leftover, registration token, runner list for the new id, one GET /runners/{id}): %v", len(api), api)
 	}
 	t.Logf("install → online: %s (%s); API requests by runnerctl: %d (%s), by config.sh and the listener: %d",
 		took.Round(time.Millisecond), lastLine(out), len(api), strings.Join(api, ", "), other)
@@ -230,7 +230,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	t.Logf("listener killed: online again %s after it showed offline", back.Round(time.Millisecond))
 
 	// status sees the service running, its supervisor listening, and the server's view.
-	if out, code := h.runnerctl("status", "--dir", dir); code != 0 || !strings.Contains(out, "(running") || !strings.Contains(out, "supervisor: listening since") || !strings.Contains(out, "online") {
+	if out, code := h.runnerctl("status", "--dir", dir, "--state-dir", index); code != 0 || !strings.Contains(out, "(running") || !strings.Contains(out, "supervisor: listening since") || !strings.Contains(out, "online") {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
 
@@ -239,7 +239,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 		t.Fatalf("restart: %d %s", code, out)
 	}
 	f.waitStatus(t, ci, "online", 30*time.Second)
-	waitLocal(t, h, dir, "supervisor: listening since", 30*time.Second)
+	waitLocal(t, h, dir, index, "supervisor: listening since", 30*time.Second)
 
 	// Break the service as real hosts do: a runnerctl the service user
 	// cannot run, a definition pointing where /tmp was. status says so
@@ -249,7 +249,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	}
 	h.sh("systemctl daemon-reload 2>/dev/null")
 	h.restart(svcName)
-	broken := waitLocal(t, h, dir, "", 30*time.Second, "(restarting", "(stopped", "(failed")
+	broken := waitLocal(t, h, dir, index, "", 30*time.Second, "(restarting", "(stopped", "(failed")
 	t.Logf("status of the broken service: %s", grepLine(broken, "service:"))
 	if strings.Contains(broken, "(running") {
 		t.Errorf("a broken service is reported running:\n%s", broken)
@@ -265,7 +265,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	if st, _ := h.sh("stat -c %a " + stable); strings.TrimSpace(st) != "755" {
 		t.Errorf("%s has mode %s after the repair, want 755", stable, st)
 	}
-	waitLocal(t, h, dir, "supervisor: listening since", 30*time.Second)
+	waitLocal(t, h, dir, index, "supervisor: listening since", 30*time.Second)
 
 	// A name the server refuses: exit 6, nothing left.
 	f.srv.RefuseName(bad1, "reserved")
@@ -310,7 +310,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	// uninstall: no runner, no service, no directory, no user, no copy of
 	// runnerctl; with a minimal PATH (no /usr/sbin: `service`, userdel), as
 	// `env -i` or a bare service environment gives root.
-	if out, code := h.sh(shJoin([]string{"env", "-i", "PATH=/usr/bin:/bin", "RUNNERCTL_ACCESS_TOKEN=" + githubtest.Token, h.binary(), "uninstall", "--dir", dir, "--index-dir", index})); code != 0 {
+	if out, code := h.sh(shJoin([]string{"env", "-i", "PATH=/usr/bin:/bin", "RUNNERCTL_ACCESS_TOKEN=" + githubtest.Token, h.binary(), "uninstall", "--dir", dir, "--state-dir", index})); code != 0 {
 		t.Fatalf("uninstall: exit %d\n%s", code, out)
 	}
 	noTrace(t, h, f, dir, ci, append(unitFiles(svcName), stable, "/run/runnerctl/"+svcName))
@@ -321,14 +321,14 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 
 // waitLocal polls `runnerctl status --dir dir` until its output holds
 // want (or, with anyOf, one of those) and returns it.
-func waitLocal(t *testing.T, h host, dir, want string, within time.Duration, anyOf ...string) string {
+func waitLocal(t *testing.T, h host, dir, index, want string, within time.Duration, anyOf ...string) string {
 	t.Helper()
 	if want != "" {
 		anyOf = append(anyOf, want)
 	}
 	deadline := time.Now().Add(within)
 	for {
-		out, _ := h.runnerctl("status", "--dir", dir)
+		out, _ := h.runnerctl("status", "--dir", dir, "--state-dir", index)
 		for _, w := range anyOf {
 			if strings.Contains(out, w) {
 				return out
@@ -471,7 +471,7 @@ func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
 	user, index, binDir := "rctl"+tag, filepath.Join(base, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
 	h := localHost{bin: f.bin, base: base}
 	t.Cleanup(func() {
-		if out, code := h.runnerctl("uninstall", "--all", "--index-dir", index); code != 0 {
+		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", index); code != 0 {
 			t.Logf("cleanup uninstall: %d %s", code, out)
 		}
 	})
@@ -482,7 +482,7 @@ func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
 	install := func(bin, name string) {
 		t.Helper()
 		out, code := runCmd(exec.Command(bin, "install", "--url", f.srv.URL+"/acme/app", "--name", name, "--dir", filepath.Join(base, name),
-			"--user", user, "--index-dir", index, "--bin-dir", binDir, "--cache-dir", filepath.Join(base, "cache"), "--wait", "30s"))
+			"--user", user, "--state-dir", index, "--bin-dir", binDir, "--cache-dir", filepath.Join(base, "cache"), "--wait", "30s"))
 		if code != 0 {
 			t.Fatalf("install %s with %s: exit %d\n%s", name, bin, code, out)
 		}
@@ -507,7 +507,7 @@ func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
 	// The user the first install created goes with the last runner using
 	// it, whichever install created it.
 	for _, name := range []string{first, second} {
-		if out, code := h.runnerctl("uninstall", "--dir", filepath.Join(base, name), "--index-dir", index); code != 0 {
+		if out, code := h.runnerctl("uninstall", "--dir", filepath.Join(base, name), "--state-dir", index); code != 0 {
 			t.Fatalf("uninstall %s: %d %s", name, code, out)
 		}
 		if _, code := h.sh("id " + user); (code == 0) != (name == first) {

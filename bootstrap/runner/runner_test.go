@@ -76,68 +76,36 @@ func TestConfigArgsRefuses(t *testing.T) {
 }
 
 func TestMergeEnv(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, EnvFile)
 	// What env.sh writes, plus a line of the user's and a key that is a
 	// prefix of another.
 	orig := "LANG=C.UTF-8\nPATH=/usr/bin:/bin\n# a comment\nhttp_proxy_extra=keep\nhttp_proxy=http://old:3128\n"
-	if err := os.WriteFile(path, []byte(orig), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := MergeEnv(dir, []string{"http_proxy=http://proxy:3128", "NODE_EXTRA_CA_CERTS=/etc/ca.pem", "EMPTY=", "EQ=a=b"}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := MergeEnv(orig, []string{"http_proxy=http://proxy:3128", "NODE_EXTRA_CA_CERTS=/etc/ca.pem", "EMPTY=", "EQ=a=b"})
 	want := "LANG=C.UTF-8\nPATH=/usr/bin:/bin\n# a comment\nhttp_proxy_extra=keep\nhttp_proxy=http://proxy:3128\nNODE_EXTRA_CA_CERTS=/etc/ca.pem\nEMPTY=\nEQ=a=b\n"
-	if string(b) != want {
-		t.Errorf(".env =\n%s\nwant\n%s", b, want)
+	if got != want {
+		t.Errorf(".env =\n%s\nwant\n%s", got, want)
 	}
 	// The same again changes nothing.
-	if err := MergeEnv(dir, []string{"http_proxy=http://proxy:3128"}); err != nil {
-		t.Fatal(err)
+	if again := MergeEnv(got, []string{"http_proxy=http://proxy:3128"}); again != want {
+		t.Errorf("a second merge changed .env:\n%s", again)
 	}
-	if b2, _ := os.ReadFile(path); string(b2) != want {
-		t.Errorf("a second merge changed .env:\n%s", b2)
+	if got := MergeEnv("", []string{"A=1", "A=2"}); got != "A=2\n" {
+		t.Errorf("fresh .env = %q, want the last A", got)
 	}
-}
-
-func TestMergeEnvCreatesTheFile(t *testing.T) {
-	dir := t.TempDir()
-	if err := MergeEnv(dir, []string{"A=1"}); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, EnvFile)); err != nil || string(b) != "A=1\n" {
-		t.Errorf(".env = %q, %v; want \"A=1\\n\"", b, err)
-	}
-	// Nothing to set on an empty directory: an empty file, no stray newline.
-	dir = t.TempDir()
-	if err := MergeEnv(dir, nil); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, EnvFile)); err != nil || len(b) != 0 {
-		t.Errorf(".env = %q, %v; want empty", b, err)
+	if got := MergeEnv("", nil); got != "" {
+		t.Errorf("nothing to set: %q, want empty", got)
 	}
 }
 
-// A value the listener would read back wrong (a newline ends its line) is
-// refused, and the file is left as it was.
-func TestMergeEnvRefuses(t *testing.T) {
-	for _, kv := range []string{"A=1\nB=2", "A=1\r", "NOEQUALS", "=value", " =value"} {
-		dir := t.TempDir()
-		path := filepath.Join(dir, EnvFile)
-		if err := os.WriteFile(path, []byte("KEEP=1\n"), 0o644); err != nil {
-			t.Fatal(err)
+// A line the listener would read back wrong (a newline ends its line) or
+// a key it could not hold is refused.
+func TestEnvLinesRefuses(t *testing.T) {
+	for _, kv := range []string{"A=1\nB=2", "A=1\r", "NOEQUALS", "=value", " =value", "A B=1", "1A=x"} {
+		if _, err := EnvLines([]string{"OK=1", kv}); err == nil {
+			t.Errorf("EnvLines(%q): accepted, want a refusal", kv)
 		}
-		err := MergeEnv(dir, []string{"OK=1", kv})
-		if err == nil || !strings.Contains(err.Error(), "is not a KEY=VALUE line") {
-			t.Errorf("MergeEnv(%q): %v, want a refusal", kv, err)
-		}
-		if b, _ := os.ReadFile(path); string(b) != "KEEP=1\n" {
-			t.Errorf("MergeEnv(%q) changed .env to %q", kv, b)
-		}
+	}
+	if _, err := EnvLines([]string{"OK=1", "EMPTY=", "EQ=a=b"}); err != nil {
+		t.Errorf("EnvLines refused good lines: %v", err)
 	}
 }
 

@@ -57,7 +57,7 @@ func (e env) environ() []string {
 	return append(os.Environ(),
 		"RUNNERCTL_ACCESS_TOKEN="+githubtest.Token,
 		"RUNNERCTL_CACHE_DIR="+filepath.Join(e.work, "cache"),
-		"RUNNERCTL_INDEX_DIR="+filepath.Join(e.work, "index"),
+		"RUNNERCTL_STATE_DIR="+filepath.Join(e.work, "state"),
 		"RUNNERCTL_LOG_FORMAT=text")
 }
 
@@ -127,7 +127,7 @@ func demo(bin string) error {
 	}
 
 	dir := filepath.Join(work, "actions-runner")
-	say("2. install: download + verify + extract, config.sh (token only in ACTIONS_RUNNER_INPUT_TOKEN), state file, host index")
+	say("2. install: download + verify + extract, config.sh (token only in ACTIONS_RUNNER_INPUT_TOKEN), trusted record outside the runner directory")
 	fmt.Println("(without root there is no OS service: --no-service, and `runnerctl run` below plays the service's part;")
 	fmt.Println(" as root, install also installs and starts a systemd/SysV/launchd/Windows service that runs `runnerctl run`)")
 	install := []string{"install", "--url", e.url, "--name", "demo-1", "--labels", "gpu,big", "--dir", dir, "--no-service", "--allow-root"}
@@ -200,7 +200,7 @@ func demo(bin string) error {
 	}
 	fmt.Println("server: demo-1 online, idle")
 
-	say("8. uninstall: config.sh remove with a remove token, directory, index; the listener sees it is gone and run exits 0")
+	say("8. uninstall: the registration deleted by its recorded id, directory, record; the listener sees it is gone and run exits 0")
 	if _, err := e.runnerctl("uninstall", "--dir", dir); err != nil {
 		return err
 	}

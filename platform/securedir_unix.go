@@ -1,0 +1,60 @@
+//go:build !windows
+
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// SecureDir makes dir (missing parents 0755) and leaves it a directory
+// only this process's user can use: owned by it, mode 0700. A link in its
+// place, one owned by another user, or a parent another user could
+// rename it from is refused; a looser mode of our own is fixed.
+func SecureDir(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("secure directory %s: %w", dir, err)
+	}
+	if Privileged() {
+		if err := CheckNoOtherWriter(filepath.Dir(dir)); err != nil {
+			return fmt.Errorf("secure directory %s: %w: choose a directory under root-owned parents", dir, err)
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("secure directory %s: %w", dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("secure directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("secure directory %s: it is a %s, not a directory: remove it", dir, fi.Mode().Type())
+	}
+	if !OwnedByUs(fi) {
+		return fmt.Errorf("secure directory %s: it is owned by %s, not by this user: remove it or choose another directory", dir, owner(fi))
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("secure directory %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// LockFile takes an exclusive lock on path (made 0600 when missing),
+// waiting for another holder; unlock releases it.
+func LockFile(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
