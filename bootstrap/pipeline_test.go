@@ -995,3 +995,54 @@ func TestPipelineStatus(t *testing.T) {
 		t.Errorf("empty dir: %+v, %v", rep, err)
 	}
 }
+
+// The registration is gone from the server (an ephemeral runner after its
+// job, GitHub's removal after 14 days offline) and a job rewrote
+// config.sh: a re-run registers again, from a fresh extraction that
+// replaces the tree, so the token never reaches the rewritten script; the
+// new id comes from the server and lands in the trusted record.
+func TestPipelineReregistersFromAFreshTree(t *testing.T) {
+	p := newPipe(t)
+	o := p.options("pipe-again")
+	res := p.mustInstall(o)
+	svc := p.service("pipe-again")
+	p.svc.stop(svc)
+	if err := p.api.DeleteRunner(context.Background(), res.ID); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(p.dir, "config.sh")
+	marker := filepath.Join(t.TempDir(), "token-seen")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$ACTIONS_RUNNER_INPUT_TOKEN\" > "+marker+"\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, "planted"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.srv.ResetRequests()
+	res2 := p.mustInstall(o)
+	if res2.ID == res.ID || res2.ID == 0 || res2.Status != "online" || res2.Unchanged {
+		t.Errorf("re-install %+v: want a new, online registration (old id %d)", res2, res.ID)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the rewritten config.sh ran and saw the registration token")
+	}
+	if _, err := os.Lstat(filepath.Join(p.dir, "planted")); err == nil {
+		t.Error("the old tree was kept: the planted file is still there")
+	}
+	if b, _ := os.ReadFile(script); strings.Contains(string(b), "token-seen") {
+		t.Error("config.sh is still the rewritten one")
+	}
+	rec, err := p.store.Get(p.dir)
+	if err != nil || rec == nil || rec.Runner == nil || rec.Runner.ID != res2.ID {
+		t.Errorf("record %+v (%v), want runner id %d", rec, err, res2.ID)
+	}
+	if got := p.serverRunners(); !slices.Equal(got, []string{"pipe-again"}) {
+		t.Errorf("server runners %q", got)
+	}
+	if n := p.count("POST", "/registration-token"); n != 1 {
+		t.Errorf("%d registration tokens, want 1", n)
+	}
+	if !strings.Contains(p.log.all(), "registering it again from a fresh extraction") {
+		t.Error("the re-registration was not logged")
+	}
+}
