@@ -244,7 +244,7 @@ func targetFlags() []cli.Flag {
 		strFlag("url", "web URL: https://HOST/OWNER/REPO, https://HOST/ORG or https://HOST/enterprises/SLUG", ""),
 		strFlag("api-url", "REST API base, when it is not derived from --url (github.com → api.github.com, *.ghe.com → api.SUB.ghe.com, GHES → HOST/api/v3)", ""),
 		strFlag("access-token-file", "file holding a PAT (else RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN is used; a token is never a flag value)", ""),
-		strFlag("ca-file", "extra PEM roots, for a GHES with a private CA", ""),
+		strFlag("ca-file", "extra PEM roots, for a GHES with a private CA", ""), boolFlag("insecure-http", "allow plain http:// API and download URLs to hosts that are not loopback (tokens cross the network unencrypted)"),
 		durationFlag("max-wait", "longest time one API request may wait for retries and rate limits", 10*time.Minute),
 		proxyFlag("https-proxy", "HTTPS_PROXY", "proxy for https:// requests, runnerctl's and the runner's (written to its .env)"),
 		proxyFlag("http-proxy", "HTTP_PROXY", "proxy for http:// requests, runnerctl's and the runner's"),
@@ -329,7 +329,7 @@ func newEnv(env *cmdEnv, c *cli.Context) (bootstrap.Env, error) {
 	}
 	return bootstrap.Env{Stdout: env.stdout, TTY: platform.Terminal(env.stderr), Log: log, Format: f, Redactor: env.redactor, CacheDir: c.String("cache-dir"), StateDir: c.String("state-dir"),
 		Services: service.New(log), Version: version,
-		Conn: github.ConnectOptions{APIURL: c.String("api-url"), CAFile: c.String("ca-file"), MaxWait: c.Duration("max-wait"),
+		Conn: github.ConnectOptions{APIURL: c.String("api-url"), CAFile: c.String("ca-file"), MaxWait: c.Duration("max-wait"), InsecureHTTP: c.Bool("insecure-http"),
 			Credentials: github.Credentials{TokenFile: c.String("access-token-file"), Getenv: os.Getenv},
 			Proxy:       github.Proxy{HTTP: c.String("http-proxy"), HTTPS: c.String("https-proxy"), No: c.String("no-proxy")}},
 	}, nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/platform/backoff"
 )
@@ -25,10 +26,10 @@ import (
 type Source struct {
 	URL      string
 	Filename string
-	// Token is the temporary download token; it goes to URL only.
+	// Token is the temporary download token; it goes to URL's origin only.
 	Token secret.Secret
-	// SHA256 is the expected checksum (lower-case hex); empty when the
-	// server gave none, in which case the package cannot be verified.
+	// SHA256 is the expected checksum (lower-case hex): the server's, or
+	// --sha256. A source without one is refused (Check).
 	SHA256 string
 }
 
@@ -44,7 +45,11 @@ type Fetcher struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Progress, when set, makes a progress reporter for a download of total bytes.
 	Progress func(name string, total int64) *Progress
-	Log      *slog.Logger
+	// InsecureHTTP (--insecure-http) allows plain http to a host that is
+	// not loopback, and a redirect from https to http. The token still
+	// goes to the download URL's own origin only.
+	InsecureHTTP bool
+	Log          *slog.Logger
 }
 
 func (f *Fetcher) client(src Source) *http.Client {
@@ -52,20 +57,70 @@ func (f *Fetcher) client(src Source) *http.Client {
 	if tr == nil {
 		tr = http.DefaultTransport
 	}
+	var tok tokenTransport
+	if u, err := url.Parse(src.URL); err == nil && !src.Token.Empty() {
+		tok = tokenTransport{origin: originOf(u), auth: "Bearer " + src.Token.Reveal()}
+	}
+	tok.next = tr
 	return &http.Client{
-		Transport: tr,
-		// The temporary token belongs to the download URL's host: it is
-		// not carried to another host on a redirect.
+		Transport: tok,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 10 {
 				return errors.New("stopped after 10 redirects")
 			}
-			if req.URL.Host != via[0].URL.Host {
-				req.Header.Del("Authorization")
-			}
-			return nil
+			return f.checkURL(req.URL, via[len(via)-1].URL, src.Filename)
 		},
 	}
+}
+
+// tokenTransport adds the temporary download token to the requests for
+// the download URL's origin (scheme, host and port) only: a redirect to
+// any other origin goes without it. github.com sends its downloads on to
+// a storage host, which gets a signed URL, not the token.
+type tokenTransport struct {
+	next   http.RoundTripper
+	origin string
+	auth   string
+}
+
+func (t tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.auth != "" && originOf(req.URL) == t.origin {
+		req = req.Clone(req.Context())
+		req.Header.Set("Authorization", t.auth)
+	}
+	return t.next.RoundTrip(req)
+}
+
+// originOf is scheme://host:port, the port explicit.
+func originOf(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
+}
+
+// checkURL refuses a download URL (from, when not nil, is the URL that
+// redirected to it) that is not http(s), that is plain http to a host
+// that is not loopback, or that redirects from https down to http: the
+// last two unless InsecureHTTP (--insecure-http).
+func (f *Fetcher) checkURL(u, from *url.URL, filename string) error {
+	refuse := func(format string, args ...any) error {
+		return failure.Wrap(failure.Integrity, fmt.Errorf("download %s: %s", filename, fmt.Sprintf(format, args...)))
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return refuse("%s is not an http(s) URL", DisplayURL(u.String()))
+	case u.Scheme == "https" || f.InsecureHTTP:
+		return nil
+	case from != nil && from.Scheme == "https":
+		return refuse("the server redirected %s to plain http (%s): refusing the downgrade (pass --insecure-http to allow it)",
+			DisplayURL(from.String()), DisplayURL(u.String()))
+	case !github.Loopback(u):
+		return refuse("%s is plain http to a host that is not loopback: the package would cross the network unencrypted; refusing it (use an https URL, or pass --insecure-http to allow it)",
+			DisplayURL(u.String()))
+	}
+	return nil
 }
 
 // get sends one GET from offset. A 200 answer to a ranged request is
@@ -73,16 +128,20 @@ func (f *Fetcher) client(src Source) *http.Client {
 func (f *Fetcher) get(ctx context.Context, c *http.Client, src Source, offset int64) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
 	if err != nil {
-		return nil, failure.Wrap(failure.Usage, fmt.Errorf("download %s: bad URL: %w", src.Filename, err))
+		return nil, failure.Wrap(failure.Integrity, fmt.Errorf("download %s: bad URL: %w", src.Filename, err))
 	}
-	if !src.Token.Empty() {
-		req.Header.Set("Authorization", "Bearer "+src.Token.Reveal())
+	if err := f.checkURL(req.URL, nil, src.Filename); err != nil {
+		return nil, err
 	}
-	req.Header.Set("User-Agent", f.UserAgent)
+	req.Header.Set("User-Agent", f.UserAgent) // the token is added by the client's transport, for the URL's origin only
 	if offset > 0 {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
 	}
 	resp, err := c.Do(req)
+	var ue *url.Error
+	if errors.As(err, &ue) && failure.KindOf(ue.Err) != failure.Unexpected {
+		return nil, ue.Err // a refused redirect, without the URL (a signed one carries its credential)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -283,10 +342,10 @@ var ErrChecksum = errors.New("checksum mismatch")
 // verify compares a computed digest with the expected one.
 func verify(src Source, sum []byte) error {
 	got := hex.EncodeToString(sum)
-	if src.SHA256 == "" || strings.EqualFold(got, src.SHA256) {
+	if src.SHA256 != "" && strings.EqualFold(got, src.SHA256) {
 		return nil
 	}
-	return failure.Wrap(failure.Integrity, fmt.Errorf("verify %s: %w: the server's sha256 is %s, the bytes received hash to %s; nothing was kept",
+	return failure.Wrap(failure.Integrity, fmt.Errorf("verify %s: %w: the expected sha256 is %s, the bytes received hash to %s; nothing was kept",
 		src.Filename, ErrChecksum, strings.ToLower(src.SHA256), got))
 }
 
@@ -297,9 +356,14 @@ func HashFile(path string) (string, error) {
 		return "", fmt.Errorf("hash %s: %w", path, err)
 	}
 	defer fh.Close()
+	return hashReader(fh)
+}
+
+// hashReader returns the sha256 of what r holds, lower-case hex.
+func hashReader(r io.Reader) (string, error) {
 	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
+	if _, err := io.Copy(h, r); err != nil {
+		return "", fmt.Errorf("hash: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -64,10 +64,10 @@ func TestCutDownloadResumes(t *testing.T) {
 	o.CutNext(1000)
 	c := &Cache{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
 	var seen bytes.Buffer
-	e, err := c.Fetch(context.Background(), testFetcher(), source(d), func(r io.Reader) error {
+	e, err := c.Fetch(context.Background(), testFetcher(), source(d), Use{Stream: func(r io.Reader) error {
 		_, err := io.Copy(&seen, r)
 		return err
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestCutDownloadResumes(t *testing.T) {
 		}
 	}
 	// A second fetch is served from the cache: no request.
-	e2, err := c.Fetch(context.Background(), testFetcher(), source(d), nil)
+	e2, err := c.Fetch(context.Background(), testFetcher(), source(d), Use{})
 	if err != nil || e2.Path != e.Path || e2.Downloaded {
 		t.Fatalf("second fetch: %+v %v", e2, err)
 	}
@@ -103,7 +103,7 @@ func TestWrongChecksumKeepsNothing(t *testing.T) {
 	src := source(d)
 	src.SHA256 = strings.Repeat("0", 64)
 	c := &Cache{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
-	_, err := c.Fetch(context.Background(), testFetcher(), src, nil)
+	_, err := c.Fetch(context.Background(), testFetcher(), src, Use{})
 	if failure.KindOf(err) != failure.Integrity || !errors.Is(err, ErrChecksum) {
 		t.Fatalf("err = %v", err)
 	}
@@ -125,7 +125,7 @@ func TestNotAnArchive(t *testing.T) {
 	} {
 		srv := httptest.NewServer(h)
 		c := &Cache{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
-		_, err := c.Fetch(context.Background(), testFetcher(), Source{URL: srv.URL + "/x.tar.gz", Filename: "x.tar.gz"}, nil)
+		_, err := c.Fetch(context.Background(), testFetcher(), Source{URL: srv.URL + "/x.tar.gz", Filename: "actions-runner-linux-x64-2.336.0.tar.gz", SHA256: strings.Repeat("ab", 32)}, Use{})
 		srv.Close()
 		if failure.KindOf(err) != failure.Integrity {
 			t.Errorf("%s: err = %v", name, err)
@@ -145,9 +145,9 @@ func TestTokenNotCarriedAcrossHosts(t *testing.T) {
 	o := githubtest.NewOrigin()
 	defer o.Close()
 	o.UseStorage()
-	d := o.Publish("linux", "x64", "pkg.tar.gz", gzPayload(t, 1000), "tmp-token-xyz123")
+	d := o.Publish("linux", "x64", "actions-runner-linux-x64-2.336.0.tar.gz", gzPayload(t, 1000), "tmp-token-xyz123")
 	c := &Cache{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
-	e, err := c.Fetch(context.Background(), testFetcher(), source(d), nil)
+	e, err := c.Fetch(context.Background(), testFetcher(), source(d), Use{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,10 +209,10 @@ func TestOriginErrors(t *testing.T) {
 			c.setup(o, d)
 			cache := &Cache{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
 			var got bytes.Buffer
-			e, err := cache.Fetch(context.Background(), testFetcher(), source(d), func(r io.Reader) error {
+			e, err := cache.Fetch(context.Background(), testFetcher(), source(d), Use{Stream: func(r io.Reader) error {
 				_, err := io.Copy(&got, r)
 				return err
-			})
+			}})
 			if n := len(o.Requests()); n != c.requests {
 				t.Errorf("%d requests, want %d", n, c.requests)
 			}
@@ -245,7 +245,7 @@ func TestPruneKeepsNewestTwo(t *testing.T) {
 	var paths []string
 	for i, v := range []string{"2.334.0", "2.335.0", "2.336.0"} {
 		d := o.Publish("linux", "x64", "actions-runner-linux-x64-"+v+".tar.gz", gzPayload(t, 100), "")
-		e, err := c.Fetch(context.Background(), testFetcher(), source(d), nil)
+		e, err := c.Fetch(context.Background(), testFetcher(), source(d), Use{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +254,7 @@ func TestPruneKeepsNewestTwo(t *testing.T) {
 		paths = append(paths, e.Path)
 	}
 	w := o.Publish("win", "x64", "actions-runner-win-x64-2.336.0.zip", append([]byte("PK\x03\x04"), make([]byte, 50)...), "")
-	if _, err := c.Fetch(context.Background(), testFetcher(), source(w), nil); err != nil {
+	if _, err := c.Fetch(context.Background(), testFetcher(), source(w), Use{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(paths[0]); !os.IsNotExist(err) {
@@ -270,14 +270,14 @@ func TestPruneKeepsNewestTwo(t *testing.T) {
 func TestCorruptCacheEntryIsRefetched(t *testing.T) {
 	o := githubtest.NewOrigin()
 	defer o.Close()
-	d := o.Publish("linux", "x64", "pkg.tar.gz", gzPayload(t, 5000), "")
+	d := o.Publish("linux", "x64", "actions-runner-linux-x64-2.336.0.tar.gz", gzPayload(t, 5000), "")
 	c := &Cache{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
-	e, err := c.Fetch(context.Background(), testFetcher(), source(d), nil)
+	e, err := c.Fetch(context.Background(), testFetcher(), source(d), Use{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = os.WriteFile(e.Path, []byte("bit rot"), 0o644)
-	e2, err := c.Fetch(context.Background(), testFetcher(), source(d), nil)
+	e2, err := c.Fetch(context.Background(), testFetcher(), source(d), Use{})
 	if err != nil || !e2.Downloaded {
 		t.Fatalf("refetch: %+v %v", e2, err)
 	}

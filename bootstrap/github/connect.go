@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -48,8 +50,11 @@ type ConnectOptions struct {
 	CAFile      string
 	Proxy       Proxy
 	MaxWait     time.Duration // --max-wait: one request's retries and rate-limit waits
-	Version     string        // runnerctl's, for the User-Agent
-	Log         *slog.Logger
+	// InsecureHTTP (--insecure-http) allows plain http:// to a host that
+	// is not loopback, for the API and the package download.
+	InsecureHTTP bool
+	Version      string // runnerctl's, for the User-Agent
+	Log          *slog.Logger
 	// Redactor learns the credential before any request is made.
 	Redactor *secret.Redactor
 }
@@ -59,6 +64,9 @@ type ConnectOptions struct {
 func Connect(o ConnectOptions) (*Client, error) {
 	t, err := ParseTarget(o.URL, o.APIURL)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPlainHTTP(o, t); err != nil {
 		return nil, err
 	}
 	tok, err := o.Credentials.Token()
@@ -73,4 +81,43 @@ func Connect(o ConnectOptions) (*Client, error) {
 	}
 	return New(Options{Target: t, Token: tok, Version: o.Version, CAFile: o.CAFile, Proxy: o.Proxy,
 		Retry: DefaultRetryPolicy(o.MaxWait), Logger: o.Log})
+}
+
+// Loopback reports whether u's host is this machine (localhost or a
+// loopback address): plain http to it crosses no network.
+func Loopback(u *url.URL) bool {
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkPlainHTTP refuses, unless o.InsecureHTTP, a web URL or API base
+// that is plain http to a host that is not loopback: the access token,
+// and the registration token config.sh sends to the web URL, would cross
+// the network unencrypted.
+func checkPlainHTTP(o ConnectOptions, t Target) error {
+	if o.InsecureHTTP {
+		return nil
+	}
+	api := "the API URL derived from --url"
+	if o.APIURL != "" {
+		api = "--api-url"
+	}
+	web, err := url.Parse(t.URL)
+	if err != nil {
+		return failure.Wrap(failure.Usage, fmt.Errorf("parse --url: %w", err))
+	}
+	for _, c := range []struct {
+		name string
+		u    *url.URL
+	}{{"--url", web}, {api, t.APIBase}} {
+		if c.u.Scheme == "http" && !Loopback(c.u) {
+			return failure.Wrap(failure.Usage, fmt.Errorf("%s %s is plain http to a host that is not loopback: the access token and registration tokens would cross the network unencrypted; use https, or pass --insecure-http to allow it",
+				c.name, c.u.Redacted()))
+		}
+	}
+	return nil
 }

@@ -121,7 +121,7 @@ const acceptedShapes = `accepted --url shapes:
   https://HOST/OWNER/REPO           repository runners
   https://HOST/ORG                  organization runners
   https://HOST/enterprises/SLUG     enterprise runners
-(http:// is accepted too, e.g. for a local test server)`
+(http:// only to a loopback host, e.g. a local test server, unless --insecure-http)`
 
 func usageErr(format string, args ...any) error {
 	return failure.Wrap(failure.Usage, fmt.Errorf("parse --url: "+format+"\n"+acceptedShapes, args...))

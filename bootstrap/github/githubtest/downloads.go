@@ -61,10 +61,16 @@ func NewOrigin() *Origin {
 	return o
 }
 
-// Publish serves data at /path, guarded by token when not empty, and
-// returns the download entry the downloads API should list for it.
+// Publish serves data at /actions/runner/releases/FILENAME, guarded by
+// token when not empty, and returns the download entry the downloads API
+// should list for it.
 func (o *Origin) Publish(osName, arch, filename string, data []byte, token string) Download {
-	path := "/actions/runner/releases/" + filename
+	return o.PublishAt("/actions/runner/releases/"+filename, osName, arch, filename, data, token)
+}
+
+// PublishAt is Publish at another path (one that is not made of the file
+// name, which a hostile list may make anything).
+func (o *Origin) PublishAt(path, osName, arch, filename string, data []byte, token string) Download {
 	o.mu.Lock()
 	o.files[path] = originFile{data: data, token: token}
 	o.mu.Unlock()
@@ -94,14 +100,22 @@ func (o *Origin) ExpireToken(token string) {
 // to a storage host (127.0.0.1, another port) serving the same bytes for a
 // signed query, as github.com redirects release downloads to
 // objects.githubusercontent.com. The storage host refuses unsigned
-// requests and logs every request (StorageRequests).
-func (o *Origin) UseStorage() {
+// requests and logs every request (StorageRequests). It speaks plain
+// http: behind a TLS origin (NewTLSOrigin) the redirect is a downgrade
+// from https to http.
+func (o *Origin) UseStorage() { o.useStorage(httptest.NewServer) }
+
+// UseTLSStorage is UseStorage with a storage host that speaks TLS (with
+// the certificate of every httptest TLS server).
+func (o *Origin) UseTLSStorage() { o.useStorage(httptest.NewTLSServer) }
+
+func (o *Origin) useStorage(start func(http.Handler) *httptest.Server) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.storage != nil {
 		return
 	}
-	o.storage = httptest.NewServer(http.HandlerFunc(o.serveStorage))
+	o.storage = start(http.HandlerFunc(o.serveStorage))
 }
 
 // StorageRequests returns the requests the storage host saw.
