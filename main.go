@@ -266,7 +266,7 @@ func packageFlags() []cli.Flag {
 		strFlag("os", "package OS instead of this host's: linux, osx or win", ""),
 		strFlag("arch", "package architecture instead of this host's: x64, arm or arm64", ""),
 		strFlag("package-file", "a local runner package instead of the API (offline; needs --sha256)", ""),
-		strFlag("sha256", "the expected sha256 of --package-file", ""),
+		strFlag("sha256", "the expected sha256 of --package-file, or of the server's package (pins it; needed when the server lists none)", ""),
 		strFlag("cache-dir", "where verified packages are kept", platform.DefaultCacheDir()),
 	}
 }

@@ -51,8 +51,9 @@ func (e Env) deps(api *github.Client) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
-	d := Deps{Services: e.Services, Cache: &fetch.Cache{Dir: e.CacheDir, Log: e.Log}, Store: e.store(),
-		Fetcher: fetch.NewFetcher(tr, "runnerctl/"+e.Version, e.TTY, e.Log), Log: e.Log, Redactor: e.Redactor}
+	f := fetch.NewFetcher(tr, "runnerctl/"+e.Version, e.TTY, e.Log)
+	f.InsecureHTTP = e.Conn.InsecureHTTP
+	d := Deps{Services: e.Services, Cache: &fetch.Cache{Dir: e.CacheDir, Log: e.Log}, Store: e.store(), Fetcher: f, Log: e.Log, Redactor: e.Redactor}
 	if api != nil {
 		d.API = api
 	}

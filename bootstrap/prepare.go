@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/archive"
@@ -119,20 +118,9 @@ func stageSource(ctx context.Context, d Deps, po PackageOptions, src fetch.Sourc
 		s.tree = t
 		return err
 	}
-	var entry fetch.Entry
-	if strings.HasSuffix(strings.ToLower(src.Filename), ".zip") {
-		// A zip is read from the verified file, once it is in the cache.
-		if entry, err = obtain(ctx, c, f, po, src, nil); err == nil {
-			var fh *os.File
-			if fh, err = os.Open(entry.Path); err == nil {
-				err = extract(fh)
-				fh.Close()
-			}
-		}
-	} else {
-		// One pass: network → sha256 + cache file + decompression + extraction.
-		entry, err = obtain(ctx, c, f, po, src, extract)
-	}
+	// A tar.gz in one pass (network → sha256 + cache file + decompression +
+	// extraction); a zip from the very file that was verified.
+	entry, err := fetchExtract(ctx, c, f, po, src, extract)
 	if err != nil {
 		return s, err
 	}
@@ -289,8 +277,8 @@ func Download(ctx context.Context, d Deps, o DownloadOptions) ([]fetch.Entry, er
 	}
 	var srcs []fetch.Source
 	if o.All {
-		if o.Package.Offline() || o.Package.OS != "" || o.Package.Arch != "" {
-			return nil, failure.Wrap(failure.Usage, errors.New("--all fetches every platform: it goes with neither --os/--arch nor --package-file"))
+		if o.Package.Offline() || o.Package.OS != "" || o.Package.Arch != "" || o.Package.SHA256 != "" {
+			return nil, failure.Wrap(failure.Usage, errors.New("--all fetches every platform: it goes with neither --os/--arch, --sha256 nor --package-file"))
 		}
 		ds, err := api.Downloads(ctx)
 		if err != nil {
