@@ -5,6 +5,14 @@ import (
 	"os/user"
 )
 
+// Account is a local user as a process runs as it: its name, home, uid,
+// primary gid and supplementary groups (the primary one among them).
+type Account struct {
+	Name, Home string
+	UID, GID   uint32
+	Groups     []uint32
+}
+
 // UserExists reports whether a local account exists.
 func UserExists(name string) (bool, error) {
 	_, err := user.Lookup(name)
