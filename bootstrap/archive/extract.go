@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/mholt/archives"
 
@@ -33,38 +34,121 @@ func unsafeErr(name, why string) error {
 	return failure.Wrap(failure.Integrity, fmt.Errorf("extract: %w: entry %q %s", ErrUnsafe, name, why))
 }
 
-// Staged is a complete extraction waiting to be moved into place.
+// Staged is a complete extraction waiting to be moved into place. The
+// tree (Dir) is inside a wrapper directory beside the destination that
+// only root (the extracting user) can enter, mode 0700: no other user can
+// reach it while it is filled, given away (Chown) and renamed into place.
 type Staged struct {
-	Dir     string
+	Dir     string // the extracted tree: WRAPPER/tree
 	Files   int
 	Bytes   int64
+	wrapper string // .NAME.staging-XXX beside the destination, 0700
 	removed bool
 }
 
-// Discard removes the staging directory.
+// Discard removes the wrapper directory and everything in it (os.RemoveAll
+// does not follow links: on Unix it works with openat/unlinkat and
+// O_NOFOLLOW). After a commit it does nothing.
 func (s *Staged) Discard() {
 	if s != nil && !s.removed {
-		_ = os.RemoveAll(s.Dir)
+		_ = os.RemoveAll(s.wrapper)
 		s.removed = true
 	}
 }
 
-// Commit renames the staging directory to dest, which must not exist or be
-// an empty directory.
+// Chown gives every entry of the staged tree, the tree itself included,
+// to uid:gid: children before their directory, links themselves (never
+// their targets), inside the root-only wrapper, before the tree is moved
+// into place (platform.ChownNoFollow). It does nothing on Windows.
+func (s *Staged) Chown(uid, gid int) error {
+	if s.removed {
+		return errors.New("chown the staged tree: it was committed or discarded")
+	}
+	if err := platform.ChownNoFollow(s.Dir, uid, gid); err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	return nil
+}
+
+// Commit renames the staged tree to dest, which must not exist or be an
+// empty directory (not a link), and removes the wrapper.
 func (s *Staged) Commit(dest string) error {
-	if err := os.Remove(dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("install %s: it exists and is not empty: %w", dest, err)
+	if s.removed {
+		return fmt.Errorf("install %s: the staged tree was committed or discarded", dest)
+	}
+	if fi, err := os.Lstat(dest); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("install %s: it exists and is not a directory (%s)", dest, fi.Mode().Type())
+		}
+		if err := os.Remove(dest); err != nil {
+			return fmt.Errorf("install %s: it exists and is not empty: %w", dest, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	if err := platform.RenameDurable(s.Dir, dest); err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	s.removed = true
+	if err := os.Remove(s.wrapper); err != nil {
+		return fmt.Errorf("install %s: the tree is in place; remove %s: %w", dest, s.wrapper, err)
+	}
+	return nil
+}
+
+// CommitReplacing puts the staged tree at dest whatever is there now (a
+// tree another user may own and may be changing): the old one is moved
+// into the root-only wrapper, in the same step as the new one takes its
+// place where the OS can exchange two names (Linux, macOS), else just
+// before; then the wrapper is removed with everything in it, without
+// following any link planted in the old tree (see Discard). dest absent
+// is Commit. On an error after the new tree is in place, the error says
+// so: dest is then the new tree.
+func (s *Staged) CommitReplacing(dest string) error {
+	if s.removed {
+		return fmt.Errorf("install %s: the staged tree was committed or discarded", dest)
+	}
+	if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) {
+		return s.Commit(dest)
+	} else if err != nil {
+		return fmt.Errorf("install %s: %w", dest, err)
+	}
+	err := platform.RenameExchange(s.Dir, dest)
+	if errors.Is(err, errors.ErrUnsupported) {
+		err = s.replaceInTwoSteps(dest)
+	}
+	if err != nil {
+		return fmt.Errorf("install %s: %w", dest, err)
+	}
+	s.removed = true
+	if err := os.RemoveAll(s.wrapper); err != nil {
+		return fmt.Errorf("install %s: the new tree is in place; remove the old one: %w", dest, err)
+	}
+	return nil
+}
+
+// replaceInTwoSteps moves dest into the wrapper, then the tree to dest
+// (putting the old one back when that fails).
+func (s *Staged) replaceInTwoSteps(dest string) error {
+	old := filepath.Join(s.wrapper, "old")
+	if err := os.Rename(dest, old); err != nil {
+		return fmt.Errorf("move the old tree aside: %w", err)
+	}
+	if err := platform.RenameDurable(s.Dir, dest); err != nil {
+		if rerr := os.Rename(old, dest); rerr != nil {
+			return fmt.Errorf("%w (and putting the old tree back failed: %v; it is in %s)", err, rerr, old)
+		}
+		return err
+	}
 	return nil
 }
 
 // Extract reads an archive (its format chosen by filename: .tar.gz / .tgz
-// stream; .zip needs r to be an *os.File) into a new staging directory
-// beside dest. On error nothing is left behind.
+// stream; .zip needs r to be an *os.File) into a new staging tree inside
+// a root-only wrapper directory beside dest. When running as root, the
+// directories above dest must be root's alone (platform.CheckOnlyRootWrites),
+// or another user could swap the wrapper: refused as a Usage failure. On
+// error nothing is left behind.
 func Extract(ctx context.Context, filename string, r io.Reader, dest string, lim Limits) (*Staged, error) {
 	if lim.MaxBytes == 0 {
 		lim.MaxBytes = 8 << 30
@@ -84,25 +168,22 @@ func Extract(ctx context.Context, filename string, r io.Reader, dest string, lim
 	default:
 		return nil, failure.Wrap(failure.Integrity, fmt.Errorf("extract %s: unknown archive type (want .tar.gz or .zip)", filename))
 	}
-	parent := filepath.Dir(filepath.Clean(dest))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("extract: create %s: %w", parent, err)
-	}
-	dir, err := os.MkdirTemp(parent, "."+filepath.Base(dest)+".staging-")
+	st, err := newStaging(dest)
 	if err != nil {
-		return nil, fmt.Errorf("extract: create staging directory: %w", err)
+		return nil, err
 	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("extract: %w", err)
-	}
-	st := &Staged{Dir: dir}
-	x := &extractor{root: dir, lim: lim, st: st, dirModes: map[string]fs.FileMode{}}
+	x := &extractor{root: st.Dir, lim: lim, st: st, dirModes: map[string]fs.FileMode{}}
 	if err := ex.Extract(ctx, r, x.handle); err != nil {
 		st.Discard()
 		if failure.KindOf(err) == failure.Unexpected && !errors.Is(err, context.Canceled) {
 			return nil, fmt.Errorf("extract %s: %w", filename, err)
 		}
+		return nil, err
+	}
+	// A link checked when it was made may resolve otherwise through links
+	// made after it: all are checked again against the finished tree.
+	if err := x.recheckLinks(); err != nil {
+		st.Discard()
 		return nil, err
 	}
 	// Directory modes last, so that a read-only directory was still writable while filled.
@@ -115,18 +196,49 @@ func Extract(ctx context.Context, filename string, r io.Reader, dest string, lim
 	return st, nil
 }
 
+// newStaging makes the wrapper (0700) beside dest and the tree (0755) in it.
+func newStaging(dest string) (*Staged, error) {
+	parent := filepath.Dir(filepath.Clean(dest))
+	if platform.Privileged() {
+		if err := platform.CheckOnlyRootWrites(parent); err != nil {
+			return nil, failure.Wrap(failure.Usage, fmt.Errorf("extract: the runner directory %s must be in a directory only root can change: %w", dest, err))
+		}
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("extract: create %s: %w", parent, err)
+	}
+	wrapper, err := os.MkdirTemp(parent, "."+filepath.Base(dest)+".staging-")
+	if err != nil {
+		return nil, fmt.Errorf("extract: create staging directory: %w", err)
+	}
+	st := &Staged{Dir: filepath.Join(wrapper, "tree"), wrapper: wrapper}
+	err = os.Chmod(wrapper, 0o700)
+	if err == nil {
+		err = os.Mkdir(st.Dir, 0o700)
+	}
+	if err == nil {
+		err = os.Chmod(st.Dir, 0o755)
+	}
+	if err != nil {
+		st.Discard()
+		return nil, fmt.Errorf("extract: create staging directory: %w", err)
+	}
+	return st, nil
+}
+
 type extractor struct {
 	root     string
 	lim      Limits
 	st       *Staged
 	dirModes map[string]fs.FileMode
+	links    []string // every symlink made, relative, in order
 }
 
 // clean turns an entry name into a safe relative path, or refuses it.
 // "" means the archive root ("./").
 func clean(name string) (string, error) {
-	n := strings.ReplaceAll(name, "\\", "/")
-	if strings.HasPrefix(n, "/") || (len(n) >= 2 && n[1] == ':') {
+	n := slashed(name)
+	if absolute(n) {
 		return "", unsafeErr(name, "has an absolute path")
 	}
 	for _, part := range strings.Split(n, "/") {
@@ -142,24 +254,37 @@ func clean(name string) (string, error) {
 }
 
 // checkParents refuses a path whose parent directories in the tree are
-// anything but real directories: no write through a symlink.
+// anything but real directories (no write through a symlink, nor through
+// a file), and makes the missing ones.
 func (x *extractor) checkParents(rel, name string) error {
+	missing, err := x.realParents(rel, name)
+	if err != nil || !missing {
+		return err
+	}
+	return os.MkdirAll(filepath.Join(x.root, filepath.FromSlash(path.Dir(rel))), 0o755)
+}
+
+// realParents checks rel's parent directories from the top, each with
+// Lstat after the one above it was found a real directory, so no link is
+// followed: it refuses a link or a file among them, and reports whether
+// one is missing (then so are those below it).
+func (x *extractor) realParents(rel, name string) (missing bool, err error) {
 	dir := x.root
 	parts := strings.Split(rel, "/")
 	for _, p := range parts[:len(parts)-1] {
 		dir = filepath.Join(dir, p)
 		fi, err := os.Lstat(dir)
 		if errors.Is(err, fs.ErrNotExist) {
-			return os.MkdirAll(filepath.Join(x.root, filepath.FromSlash(path.Dir(rel))), 0o755)
+			return true, nil
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !fi.IsDir() {
-			return unsafeErr(name, "is written through a symlink or a file ("+p+")")
+			return false, unsafeErr(name, "is written through a symlink or a file ("+p+")")
 		}
 	}
-	return nil
+	return false, nil
 }
 
 func (x *extractor) handle(ctx context.Context, f archives.FileInfo) error {
@@ -218,18 +343,102 @@ func (x *extractor) symlink(rel, name string, f archives.FileInfo, target string
 		}
 		link = string(b)
 	}
-	l := strings.ReplaceAll(link, "\\", "/")
-	if strings.HasPrefix(l, "/") || (len(l) >= 2 && l[1] == ':') {
-		return unsafeErr(name, "is a symlink to an absolute path ("+link+")")
-	}
-	resolved := path.Join(path.Dir(rel), l)
-	if resolved == ".." || strings.HasPrefix(resolved, "../") {
-		return unsafeErr(name, "is a symlink leaving the tree ("+link+")")
+	if err := x.checkLink(rel, name, link); err != nil {
+		return err
 	}
 	if err := removeExisting(target); err != nil {
 		return err
 	}
-	return os.Symlink(filepath.FromSlash(l), target)
+	x.links = append(x.links, rel)
+	return os.Symlink(filepath.FromSlash(slashed(link)), target)
+}
+
+// maxLinkHops bounds the links one resolution goes through (as the
+// kernel's ELOOP does).
+const maxLinkHops = 40
+
+func slashed(link string) string { return strings.ReplaceAll(link, "\\", "/") }
+
+func absolute(l string) bool { return strings.HasPrefix(l, "/") || (len(l) >= 2 && l[1] == ':') }
+
+// checkLink refuses the link rel -> link when it resolves outside the
+// tree: followed as the OS would, from rel's directory, through the
+// links already extracted (their targets read from the tree, not from
+// the archive), ".." popping what was really reached; below a name not
+// extracted yet, lexically.
+func (x *extractor) checkLink(rel, name, link string) error {
+	if absolute(slashed(link)) {
+		return unsafeErr(name, "is a symlink to an absolute path ("+link+")")
+	}
+	var stack []string
+	if d := path.Dir(rel); d != "." {
+		stack = strings.Split(d, "/")
+	}
+	todo := strings.Split(slashed(link), "/")
+	for hops := 0; len(todo) > 0; {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(stack) == 0 {
+				return unsafeErr(name, "is a symlink leaving the tree ("+link+")")
+			}
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		stack = append(stack, c)
+		// Every name on the stack is a real directory or missing: this
+		// Lstat follows no link.
+		p := filepath.Join(x.root, filepath.FromSlash(strings.Join(stack, "/")))
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		if hops++; hops > maxLinkHops {
+			return unsafeErr(name, "is a symlink through too many links ("+link+")")
+		}
+		next, err := os.Readlink(p)
+		if err != nil {
+			return err
+		}
+		if absolute(slashed(next)) {
+			return unsafeErr(name, "is a symlink through "+strings.Join(stack, "/")+", a link to an absolute path ("+link+")")
+		}
+		stack = stack[:len(stack)-1]
+		todo = append(strings.Split(slashed(next), "/"), todo...)
+	}
+	return nil
+}
+
+// recheckLinks checks every link still in the finished tree again: one
+// made early may pass through names that later entries made links.
+func (x *extractor) recheckLinks() error {
+	for _, rel := range x.links {
+		p := filepath.Join(x.root, filepath.FromSlash(rel))
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode()&fs.ModeSymlink == 0) {
+			continue // replaced by a later entry
+		}
+		if err != nil {
+			return err
+		}
+		link, err := os.Readlink(p)
+		if err != nil {
+			return err
+		}
+		if err := x.checkLink(rel, "./"+rel, link); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (x *extractor) hardlink(rel, name, linkname, target string) error {
@@ -237,13 +446,16 @@ func (x *extractor) hardlink(rel, name, linkname, target string) error {
 	if err != nil || lrel == "" {
 		return unsafeErr(name, "is a hard link outside the tree ("+linkname+")")
 	}
+	// The source's directories first: the Lstat below must follow no link.
+	if missing, err := x.realParents(lrel, name); err != nil {
+		return err
+	} else if missing {
+		return unsafeErr(name, "is a hard link to something not extracted before it ("+linkname+")")
+	}
 	src := filepath.Join(x.root, filepath.FromSlash(lrel))
 	fi, err := os.Lstat(src)
 	if err != nil || !fi.Mode().IsRegular() {
 		return unsafeErr(name, "is a hard link to something not extracted before it ("+linkname+")")
-	}
-	if err := x.checkParents(lrel, name); err != nil {
-		return err
 	}
 	if err := removeExisting(target); err != nil {
 		return err

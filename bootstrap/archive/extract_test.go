@@ -164,24 +164,30 @@ func TestExtractRefusesUnsafe(t *testing.T) {
 		},
 	}
 	for name, entries := range cases {
-		t.Run(name, func(t *testing.T) {
-			parent := t.TempDir()
-			dest := filepath.Join(parent, "runner")
-			st, err := extractFile(t, evilTarGz(t, entries...), dest)
-			if err == nil {
-				st.Discard()
-				t.Fatal("accepted")
-			}
-			if failure.KindOf(err) != failure.Integrity || !errors.Is(err, ErrUnsafe) {
-				t.Fatalf("err = %v (kind %v)", err, failure.KindOf(err))
-			}
-			if left, _ := os.ReadDir(parent); len(left) != 0 {
-				t.Fatalf("left in the parent: %v", left)
-			}
-			if left, _ := os.ReadDir(outside); len(left) != 0 {
-				t.Fatalf("written outside: %v", left)
-			}
-		})
+		t.Run(name, func(t *testing.T) { refused(t, evilTarGz(t, entries...), outside) })
+	}
+}
+
+// refused extracts archive next to a fresh destination and asserts an
+// Integrity refusal that left nothing beside it or in outside.
+func refused(t *testing.T, archive, outside string) {
+	t.Helper()
+	parent := t.TempDir()
+	st, err := extractFile(t, archive, filepath.Join(parent, "runner"))
+	if err == nil {
+		st.Discard()
+		t.Fatal("accepted")
+	}
+	if failure.KindOf(err) != failure.Integrity || !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("err = %v (kind %v), want an Integrity refusal", err, failure.KindOf(err))
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Fatalf("left beside the destination: %v", left)
+	}
+	if outside != "" {
+		if left, _ := os.ReadDir(outside); len(left) != 0 {
+			t.Fatalf("written outside: %v", left)
+		}
 	}
 }
 
