@@ -247,7 +247,7 @@ func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, own
 	}
 	uid, gid := -1, -1
 	if user != "" && platform.Privileged() && platform.RunsAsUser() {
-		acct, err := lookupAccount(user)
+		acct, err := platform.LookupAccount(user)
 		if err != nil {
 			return nil, fmt.Errorf("install: %w", err)
 		}
@@ -262,7 +262,7 @@ func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, own
 		// A golden image: the tree prepare extracted is still root's.
 		err := writeEnv(dir, env, -1, -1)
 		if err == nil && uid >= 0 {
-			err = chownPristine(dir, uid, gid)
+			err = platform.ChownPristine(dir, uid, gid)
 		}
 		if err == nil {
 			pkg = rec.Package
@@ -287,7 +287,7 @@ func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, own
 			return nil, err
 		}
 		if uid >= 0 {
-			if err := chownStaged(s.tree, uid, gid); err != nil {
+			if err := s.tree.Chown(uid, gid); err != nil {
 				return nil, fmt.Errorf("install: %w", err)
 			}
 		}
@@ -311,7 +311,7 @@ func writeEnv(dir string, env []string, uid, gid int) error {
 	if len(env) == 0 {
 		return nil
 	}
-	if err := writeInDir(dir, runner.EnvFile, []byte(runner.MergeEnv("", env)), 0o600, uid, gid); err != nil {
+	if err := platform.WriteInDir(dir, runner.EnvFile, []byte(runner.MergeEnv("", env)), 0o600, uid, gid); err != nil {
 		return fmt.Errorf("install: write %s: %w", runner.EnvFile, err)
 	}
 	return nil
@@ -433,7 +433,7 @@ func mergeEnv(dir string, env []string, user string) (bool, error) {
 	if len(env) == 0 {
 		return false, nil
 	}
-	old, _, err := readInDir(dir, runner.EnvFile, 1<<20)
+	old, _, err := platform.ReadInDir(dir, runner.EnvFile, 1<<20)
 	if err != nil {
 		return false, fmt.Errorf("install: read %s: %w", runner.EnvFile, err)
 	}
@@ -443,13 +443,13 @@ func mergeEnv(dir string, env []string, user string) (bool, error) {
 	}
 	uid, gid := -1, -1
 	if user != "" && platform.Privileged() && platform.RunsAsUser() {
-		acct, err := lookupAccount(user)
+		acct, err := platform.LookupAccount(user)
 		if err != nil {
 			return false, fmt.Errorf("install: %w", err)
 		}
 		uid, gid = int(acct.UID), int(acct.GID)
 	}
-	if err := writeInDir(dir, runner.EnvFile, []byte(merged), 0o600, uid, gid); err != nil {
+	if err := platform.WriteInDir(dir, runner.EnvFile, []byte(merged), 0o600, uid, gid); err != nil {
 		return false, fmt.Errorf("install: write %s: %w", runner.EnvFile, err)
 	}
 	return true, nil

@@ -253,7 +253,7 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 // (replacing), else into a missing or empty dir.
 func commitTree(t *archive.Staged, dir string, replacing bool) error {
 	if replacing {
-		return commitReplacing(t, dir)
+		return t.CommitReplacing(dir)
 	}
 	return t.Commit(dir)
 }

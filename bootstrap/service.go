@@ -76,13 +76,13 @@ func ensureService(svc ServiceManager, spec platform.ServiceSpec, rb *rollback) 
 func writeServiceMarker(dir, name, user string) error {
 	uid, gid := -1, -1
 	if user != "" && platform.Privileged() && platform.RunsAsUser() {
-		acct, err := lookupAccount(user)
+		acct, err := platform.LookupAccount(user)
 		if err != nil {
 			return fmt.Errorf("install: %w", err)
 		}
 		uid, gid = int(acct.UID), int(acct.GID)
 	}
-	if err := writeInDir(dir, runner.ServiceMarker, []byte(name+"\n"), 0o644, uid, gid); err != nil {
+	if err := platform.WriteInDir(dir, runner.ServiceMarker, []byte(name+"\n"), 0o644, uid, gid); err != nil {
 		return fmt.Errorf("install: write %s: %w", runner.ServiceMarker, err)
 	}
 	return nil

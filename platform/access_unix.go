@@ -24,20 +24,15 @@ type identity struct {
 }
 
 func lookupIdentity(name string) identity {
-	u, err := user.Lookup(name)
+	a, err := LookupAccount(name)
 	if err != nil {
+		// Unknown (not made yet), or an id that does not parse: owns
+		// nothing, in no group. Never uid 0, which passes every check.
 		return identity{uid: -1}
 	}
-	id := identity{}
-	id.uid, _ = strconv.Atoi(u.Uid)
-	g, _ := strconv.Atoi(u.Gid)
-	id.groups = []int{g}
-	if gs, err := u.GroupIds(); err == nil {
-		for _, s := range gs {
-			if n, err := strconv.Atoi(s); err == nil {
-				id.groups = append(id.groups, n)
-			}
-		}
+	id := identity{uid: int(a.UID), groups: []int{int(a.GID)}}
+	for _, g := range a.Groups {
+		id.groups = append(id.groups, int(g))
 	}
 	return id
 }

@@ -230,7 +230,7 @@ func equalMaps(a, b map[string]uint32) bool {
 	return true
 }
 
-func TestCheckOnlyRootWrites(t *testing.T) {
+func TestCheckNoOtherWriter(t *testing.T) {
 	needRoot(t)
 	base := t.TempDir() // under /tmp: sticky, root's
 	for _, c := range []struct {
@@ -242,7 +242,7 @@ func TestCheckOnlyRootWrites(t *testing.T) {
 		must(t, os.Mkdir(d, 0o700))
 		must(t, os.Chmod(d, c.mode))
 		must(t, os.Chown(d, c.owner, c.owner))
-		err := CheckOnlyRootWrites(filepath.Join(d, "not-yet", "runner"))
+		err := CheckNoOtherWriter(filepath.Join(d, "not-yet", "runner"))
 		if (err == nil) != c.ok {
 			t.Errorf("parent mode %v owner %d: err = %v, want ok=%v", c.mode, c.owner, err, c.ok)
 		}

@@ -146,7 +146,7 @@ func (s *Staged) replaceInTwoSteps(dest string) error {
 // Extract reads an archive (its format chosen by filename: .tar.gz / .tgz
 // stream; .zip needs r to be an *os.File) into a new staging tree inside
 // a root-only wrapper directory beside dest. When running as root, the
-// directories above dest must be root's alone (platform.CheckOnlyRootWrites),
+// directories above dest must be root's alone (platform.CheckNoOtherWriter),
 // or another user could swap the wrapper: refused as a Usage failure. On
 // error nothing is left behind.
 func Extract(ctx context.Context, filename string, r io.Reader, dest string, lim Limits) (*Staged, error) {
@@ -200,7 +200,7 @@ func Extract(ctx context.Context, filename string, r io.Reader, dest string, lim
 func newStaging(dest string) (*Staged, error) {
 	parent := filepath.Dir(filepath.Clean(dest))
 	if platform.Privileged() {
-		if err := platform.CheckOnlyRootWrites(parent); err != nil {
+		if err := platform.CheckNoOtherWriter(parent); err != nil {
 			return nil, failure.Wrap(failure.Usage, fmt.Errorf("extract: the runner directory %s must be in a directory only root can change: %w", dest, err))
 		}
 	}
