@@ -3,7 +3,6 @@ package service
 import (
 	"strings"
 
-	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc/mgr"
 
 	"github.com/runnerctl/runnerctl/platform"
@@ -26,12 +25,11 @@ func sameDefinition(s platform.ServiceSpec) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	want := []string{windows.EscapeArg(s.Executable)}
-	for _, a := range s.Args {
-		want = append(want, windows.EscapeArg(a))
+	w, err := Windows(s)
+	if err != nil {
+		return false, err
 	}
-	w := Windows(s)
-	return c.BinaryPathName == strings.Join(want, " ") && sameAccount(c.ServiceStartName, w.Account), nil
+	return c.BinaryPathName == w.CommandLine && sameAccount(c.ServiceStartName, w.Account), nil
 }
 
 // sameAccount compares account names as the SCM may spell them: "NT

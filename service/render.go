@@ -3,7 +3,10 @@ package service
 import (
 	"encoding/xml"
 	"fmt"
+	"path"
+	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/runnerctl/runnerctl/platform"
 )
@@ -18,13 +21,133 @@ const stopTimeoutSec = 300
 // runner configuration failure.
 const ExitNoRestart = 6
 
-// systemdQuote quotes a word for ExecStart= when it needs it.
-func systemdQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\"'\\$%;") {
+// Every value of a ServiceSpec reaches a definition through the renderers
+// below, each with the escaping of its format; what a format cannot carry
+// is refused with an error, never mangled. Common to all: valid UTF-8 and
+// no control character (checkSpec). And kardianos v1.3.0 parses the text
+// it is given (SystemdScript, SysvScript, LaunchdConfig) as a template of
+// its own: "{{" anywhere would be an action, which could splice a raw,
+// unescaped value (e.g. {{Description}} in a shell word) into the
+// definition. The renderers write '{' so that no "{{" is ever in their
+// output (\x7b in an ExecStart= word, {'' in a shell word, &#123; in
+// XML) and refuse it where the format has no escape (Description=,
+// WorkingDirectory=, User=).
+
+// specError is a spec value a renderer cannot carry.
+func specError(format, field, v, why string) error {
+	return fmt.Errorf("service definition (%s): %s %q: %s", format, field, v, why)
+}
+
+// textRune reports whether r may be in a definition: not a control
+// character (C0 with tab and newline, DEL, C1) nor a line or paragraph
+// separator. (bootstrap/runner.CheckText refuses the same for the flags;
+// the renderers check again: no caller can hand them a newline.)
+func textRune(r rune) bool {
+	return r >= 0x20 && (r < 0x7f || r > 0x9f) && r != '\u2028' && r != '\u2029'
+}
+
+// checkSpec refuses what no format carries: invalid UTF-8, a control
+// character, a service name outside the one Name makes (it is used as a
+// file name), a user name starting with '-' (an option to every tool).
+func checkSpec(s platform.ServiceSpec) error {
+	for _, f := range []struct{ field, v string }{{"name", s.Name}, {"display name", s.DisplayName}, {"description", s.Description},
+		{"executable", s.Executable}, {"user", s.User}, {"directory", s.Dir}} {
+		if err := checkText(f.field, f.v); err != nil {
+			return err
+		}
+	}
+	for _, a := range s.Args {
+		if err := checkText("argument", a); err != nil {
+			return err
+		}
+	}
+	if _, err := StatusDir(s.Name); err != nil {
+		return fmt.Errorf("service definition: %w", err)
+	}
+	if strings.HasPrefix(s.User, "-") {
+		return specError("all", "user", s.User, "a user name cannot start with '-'")
+	}
+	return nil
+}
+
+func checkText(field, v string) error {
+	if !utf8.ValidString(v) {
+		return specError("all", field, v, "not valid UTF-8")
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return !textRune(r) }) {
+		return specError("all", field, v, "a control character cannot be in a service definition")
+	}
+	return nil
+}
+
+// CheckSpec reports whether s can be installed as a service on this host
+// (the definition of the manager in use renders): the error names the
+// value and why. Install checks it too, before anything is written.
+func CheckSpec(s platform.ServiceSpec) error {
+	if err := checkSpec(s); err != nil {
+		return err
+	}
+	return checkDefinition(s)
+}
+
+// Check is CheckSpec, for the pipeline (which sees the service package
+// through its ServiceManager interface only): a spec made from the
+// flags is checked before anything is registered.
+func (m *Manager) Check(s platform.ServiceSpec) error { return CheckSpec(s) }
+
+// noTemplate refuses a rendered definition that kardianos' template
+// engine would change (see above): the renderers' own text has no "{{",
+// so this only finds a value with "{{" in a field without an escape.
+func noTemplate(format, text string) error {
+	if strings.Contains(text, "{{") {
+		return fmt.Errorf("service definition (%s): a value holds \"{{\", which kardianos would take for a template action and the format cannot escape", format)
+	}
+	return nil
+}
+
+// checkUnix is checkSpec for a Unix format, which also wants an absolute
+// executable and directory: systemd takes a leading -@:+! of ExecStart=
+// for a prefix and ~ in WorkingDirectory= for the home directory, and the
+// init script would run a relative one from the runner directory.
+func checkUnix(format string, s platform.ServiceSpec) error {
+	if err := checkSpec(s); err != nil {
+		return err
+	}
+	for _, f := range [][2]string{{"executable", s.Executable}, {"directory", s.Dir}} {
+		if !strings.HasPrefix(f[1], "/") {
+			return specError(format, f[0], f[1], "not an absolute path")
+		}
+	}
+	return nil
+}
+
+// systemdWord quotes a word of ExecStart= (systemd.service(5), "Command
+// lines"): bare when it holds nothing systemd or kardianos reads, else in
+// double quotes with \ and " escaped by a backslash, $ as $$ (no variable
+// expansion), % as %% (no specifier) and { as \x7b (no "{{").
+func systemdWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \"'\\$%;{") {
 		return s
 	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `$$`, `%`, `%%`)
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `$$`, `%`, `%%`, `{`, `\x7b`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// systemdValue escapes a setting that takes its value as it is
+// (Description=, WorkingDirectory=, User=): specifiers are expanded (%
+// becomes %%), and nothing else can be escaped, so what systemd would
+// change is refused: blanks at either end (trimmed), a final backslash
+// (it joins the next line), "{{" (kardianos).
+func systemdValue(field, v string) (string, error) {
+	switch {
+	case strings.TrimSpace(v) != v:
+		return "", specError("systemd", field, v, "systemd trims blanks at either end of a value")
+	case strings.HasSuffix(v, `\`):
+		return "", specError("systemd", field, v, "a final backslash continues a systemd line")
+	case strings.Contains(v, "{{"):
+		return "", specError("systemd", field, v, `"{{" would be a kardianos template action`)
+	}
+	return strings.ReplaceAll(v, "%", "%%"), nil
 }
 
 // SystemdUnit renders the unit: after the network is up, restarted when
@@ -32,18 +155,35 @@ func systemdQuote(s string) string {
 // to runnerctl run only (KillMode=mixed: it turns it into the listener's
 // graceful SIGINT) and SIGKILL to the whole cgroup if it is not done in
 // TimeoutStopSec.
-func SystemdUnit(s platform.ServiceSpec) string {
-	var b strings.Builder
-	cmd := []string{systemdQuote(s.Executable)}
-	for _, a := range s.Args {
-		cmd = append(cmd, systemdQuote(a))
+func SystemdUnit(s platform.ServiceSpec) (string, error) {
+	if err := checkUnix("systemd", s); err != nil {
+		return "", err
 	}
-	fmt.Fprintf(&b, "[Unit]\nDescription=%s\nDocumentation=https://github.com/runnerctl/runnerctl\n", s.DisplayName)
+	if path.Clean(s.Dir) != s.Dir {
+		return "", specError("systemd", "directory", s.Dir, "not a clean path (systemd would simplify it)")
+	}
+	desc, err := systemdValue("display name", s.DisplayName)
+	if err != nil {
+		return "", err
+	}
+	dir, err := systemdValue("directory", s.Dir)
+	if err != nil {
+		return "", err
+	}
+	user, err := systemdValue("user", s.User)
+	if err != nil {
+		return "", err
+	}
+	cmd := []string{systemdWord(s.Executable)}
+	for _, a := range s.Args {
+		cmd = append(cmd, systemdWord(a))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "[Unit]\nDescription=%s\nDocumentation=https://github.com/runnerctl/runnerctl\n", desc)
 	b.WriteString("After=network-online.target\nWants=network-online.target\nStartLimitIntervalSec=0\n\n")
-	// WorkingDirectory= takes a plain path: only % (specifiers) is escaped.
-	fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=%s\nWorkingDirectory=%s\n", strings.Join(cmd, " "), strings.ReplaceAll(s.Dir, "%", "%%"))
-	if s.User != "" {
-		fmt.Fprintf(&b, "User=%s\n", s.User)
+	fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=%s\nWorkingDirectory=%s\n", strings.Join(cmd, " "), dir)
+	if user != "" {
+		fmt.Fprintf(&b, "User=%s\n", user)
 	}
 	// The supervisor's status file (StatusDir), made for User= and kept
 	// after a stop so that status can say how it ended.
@@ -51,22 +191,48 @@ func SystemdUnit(s platform.ServiceSpec) string {
 	fmt.Fprintf(&b, "KillMode=mixed\nKillSignal=SIGTERM\nTimeoutStopSec=%d\n", stopTimeoutSec)
 	fmt.Fprintf(&b, "Restart=on-failure\nRestartSec=15\nRestartPreventExitStatus=%d\n", ExitNoRestart)
 	b.WriteString("\n[Install]\nWantedBy=multi-user.target\n")
-	return b.String()
+	return b.String(), noTemplate("systemd", b.String())
 }
 
-// shQuote quotes a word for sh.
-func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+// shQuote quotes a word for sh: in single quotes, where a quote closes
+// them, stands escaped and opens them again, and a { is followed by an
+// empty quoted string (two quotes), so that no "{{" is left for kardianos.
+func shQuote(s string) string {
+	return "'" + strings.NewReplacer("'", `'\''`, "{", "{''").Replace(s) + "'"
+}
+
+// sysvPath is the init script's PATH and the supervisor's: the system
+// directories, whatever the caller's PATH.
+const sysvPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // SysVScript renders an LSB init script. Unlike kardianos' template it
 // says Provides: NAME (not a path), answers status with the LSB codes (0
 // running, 3 stopped) and gives the supervisor time to stop the listener
-// gracefully before it kills it.
-func SysVScript(s platform.ServiceSpec) string {
+// gracefully before it kills it. Every value is a quoted shell word, in
+// the header comments too.
+//
+// The supervisor runs as s.User, as systemd's User= runs it: the root
+// shell opens the logs (root's), makes the supervisor's status directory
+// (the user's, as RuntimeDirectory=), and setpriv (util-linux) takes the
+// user's uid, gid and groups and execs runnerctl, so the pid file holds
+// the supervisor's pid; the environment is a clean one (env -i). Without
+// setpriv the service does not start (su and runuser stay as a root
+// parent that turns SIGTERM into SIGKILL, and start-stop-daemon is
+// Debian's, which has setpriv). With s.User "" (--allow-root) it runs as
+// root.
+func SysVScript(s platform.ServiceSpec) (string, error) {
+	if err := checkUnix("SysV", s); err != nil {
+		return "", err
+	}
+	statusDir, err := StatusDir(s.Name)
+	if err != nil {
+		return "", err
+	}
 	cmd := []string{shQuote(s.Executable)}
 	for _, a := range s.Args {
 		cmd = append(cmd, shQuote(a))
 	}
-	return fmt.Sprintf(`#!/bin/sh
+	text := fmt.Sprintf(`#!/bin/sh
 # Installed by runnerctl: %[2]s
 ### BEGIN INIT INFO
 # Provides:          %[1]s
@@ -78,7 +244,12 @@ func SysVScript(s platform.ServiceSpec) string {
 # Description:       %[3]s
 ### END INIT INFO
 
-name=%[1]s
+PATH=%[9]s
+export PATH
+name=%[4]s
+user=%[5]s
+run_dir=%[6]s
+status_dir=%[7]s
 pid_file="/var/run/$name.pid"
 stdout_log="/var/log/$name.log"
 stderr_log="/var/log/$name.err"
@@ -94,8 +265,35 @@ case "$1" in
             exit 0
         fi
         echo "Starting $name"
-        cd %[4]s || exit 1
-        %[5]s >> "$stdout_log" 2>> "$stderr_log" &
+        cd %[8]s || exit 1
+        uid=0 gid=0 home=/root login=root
+        set --
+        if [ -n "$user" ]; then
+            if ! setpriv=$(command -v setpriv); then
+                echo "Unable to start: setpriv (util-linux) is not installed, and $name runs as $user"
+                exit 1
+            fi
+            IFS=: read -r login x uid gid x home x <<EOF
+$(getent passwd "$user")
+EOF
+            if [ "$login" != "$user" ] || [ -z "$uid" ] || [ -z "$gid" ]; then
+                echo "Unable to start: no user $user"
+                exit 1
+            fi
+            set -- "$setpriv" --reuid="$uid" --regid="$gid" --init-groups --
+        fi
+        # The supervisor's status directory, as systemd's RuntimeDirectory=
+        # makes it: its user's, in root's $run_dir.
+        mkdir -p -m 0755 "$run_dir" || exit 1
+        if [ -L "$status_dir" ]; then
+            rm -f "$status_dir"
+        fi
+        if [ ! -d "$status_dir" ]; then
+            mkdir -m 0755 "$status_dir" || exit 1
+        fi
+        chown "$uid:$gid" "$status_dir" && chmod 0755 "$status_dir" || exit 1
+        env -i PATH="$PATH" LANG=C.UTF-8 HOME="$home" USER="$login" LOGNAME="$login" \
+            "$@" %[10]s >> "$stdout_log" 2>> "$stderr_log" &
         echo $! > "$pid_file"
         sleep 0.2
         if ! is_running; then
@@ -140,42 +338,65 @@ case "$1" in
         ;;
 esac
 exit 0
-`, s.Name, s.DisplayName, s.Description, shQuote(s.Dir), strings.Join(cmd, " "))
+`, s.Name, shQuote(s.DisplayName), shQuote(s.Description), shQuote(s.Name), shQuote(s.User), shQuote(filepath.Dir(statusDir)), shQuote(statusDir),
+		shQuote(s.Dir), sysvPath, strings.Join(cmd, " "))
+	return text, noTemplate("SysV", text)
 }
 
-func xmlText(s string) string {
+// xmlText escapes s as XML character data, with { as &#123; (no "{{").
+// XML 1.0 has no way to write most control characters (checkSpec refuses
+// them) nor U+FFFE and U+FFFF: refused.
+func xmlText(field, s string) (string, error) {
+	if strings.ContainsAny(s, "\uFFFE\uFFFF") {
+		return "", specError("launchd", field, s, "U+FFFE and U+FFFF cannot be in XML")
+	}
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
+	return strings.ReplaceAll(b.String(), "{", "&#123;"), nil
 }
 
 // LaunchdPlist renders a LaunchDaemon (system-wide, runs without a login,
 // unlike the official svc.sh's LaunchAgent): UserName, RunAtLoad and
 // KeepAlive so a failed runnerctl run is started again.
-func LaunchdPlist(s platform.ServiceSpec) string {
+func LaunchdPlist(s platform.ServiceSpec) (string, error) {
+	if err := checkUnix("launchd", s); err != nil {
+		return "", err
+	}
 	var b strings.Builder
+	var err error
+	str := func(field, v string) string {
+		x, e := xmlText(field, v)
+		if err == nil {
+			err = e
+		}
+		return "<string>" + x + "</string>"
+	}
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
 <dict>
 `)
-	fmt.Fprintf(&b, "\t<key>Label</key>\n\t<string>%s</string>\n", xmlText(s.Name))
+	fmt.Fprintf(&b, "\t<key>Label</key>\n\t%s\n", str("name", s.Name))
 	b.WriteString("\t<key>ProgramArguments</key>\n\t<array>\n")
-	for _, a := range append([]string{s.Executable}, s.Args...) {
-		fmt.Fprintf(&b, "\t\t<string>%s</string>\n", xmlText(a))
+	fmt.Fprintf(&b, "\t\t%s\n", str("executable", s.Executable))
+	for _, a := range s.Args {
+		fmt.Fprintf(&b, "\t\t%s\n", str("argument", a))
 	}
 	b.WriteString("\t</array>\n")
 	if s.User != "" {
-		fmt.Fprintf(&b, "\t<key>UserName</key>\n\t<string>%s</string>\n", xmlText(s.User))
+		fmt.Fprintf(&b, "\t<key>UserName</key>\n\t%s\n", str("user", s.User))
 	}
-	fmt.Fprintf(&b, "\t<key>WorkingDirectory</key>\n\t<string>%s</string>\n", xmlText(s.Dir))
+	fmt.Fprintf(&b, "\t<key>WorkingDirectory</key>\n\t%s\n", str("directory", s.Dir))
 	b.WriteString("\t<key>RunAtLoad</key>\n\t<true/>\n")
 	b.WriteString("\t<key>KeepAlive</key>\n\t<dict>\n\t\t<key>SuccessfulExit</key>\n\t\t<false/>\n\t</dict>\n")
 	fmt.Fprintf(&b, "\t<key>ExitTimeOut</key>\n\t<integer>%d</integer>\n", stopTimeoutSec)
-	fmt.Fprintf(&b, "\t<key>StandardOutPath</key>\n\t<string>/var/log/%s.log</string>\n", xmlText(s.Name))
-	fmt.Fprintf(&b, "\t<key>StandardErrorPath</key>\n\t<string>/var/log/%s.log</string>\n", xmlText(s.Name))
+	fmt.Fprintf(&b, "\t<key>StandardOutPath</key>\n\t<string>/var/log/%s.log</string>\n", s.Name)
+	fmt.Fprintf(&b, "\t<key>StandardErrorPath</key>\n\t<string>/var/log/%s.log</string>\n", s.Name)
 	b.WriteString("</dict>\n</plist>\n")
-	return b.String()
+	if err != nil {
+		return "", err
+	}
+	return b.String(), noTemplate("launchd", b.String())
 }
 
 // WindowsAccount is the default service account, as config.cmd's.
@@ -186,9 +407,13 @@ type WindowsSettings struct {
 	Name, DisplayName, Description string
 	BinaryPath                     string
 	Args                           []string
-	Account                        string
-	StartType                      string // "automatic"
-	DelayedAutoStart               bool
+	// CommandLine is the service's command line as the SCM keeps it
+	// (BinaryPathName): BinaryPath and Args quoted as the Windows
+	// x/sys/windows/svc/mgr.CreateService quotes them (windowsArg).
+	CommandLine      string
+	Account          string
+	StartType        string // "automatic"
+	DelayedAutoStart bool
 	// OnFailure restarts the service after RestartDelay when runnerctl run
 	// fails; the failure count resets after ResetPeriodSec.
 	OnFailure      string
@@ -196,8 +421,82 @@ type WindowsSettings struct {
 	ResetPeriodSec int
 }
 
+// windowsArg quotes a command-line word as syscall.EscapeArg does (which
+// mgr.CreateService applies to kardianos' Arguments), by the rules of
+// CommandLineToArgvW and the C runtime: in double quotes when it holds a
+// blank or is empty; a " as \", and the backslashes before a " or before
+// the closing quote doubled. Written out here so that it is the same on
+// every OS (tests) and the installed command line can be compared.
+func windowsArg(s string) string {
+	if s == "" {
+		return `""`
+	}
+	if !strings.ContainsAny(s, "\" \t\\") {
+		return s
+	}
+	quote := strings.ContainsAny(s, " \t")
+	var b strings.Builder
+	if quote {
+		b.WriteByte('"')
+	}
+	slashes := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			slashes++
+		case '"':
+			b.WriteString(strings.Repeat(`\`, slashes+1))
+			slashes = 0
+		default:
+			slashes = 0
+		}
+		b.WriteByte(s[i])
+	}
+	if quote {
+		b.WriteString(strings.Repeat(`\`, slashes) + `"`)
+	}
+	return b.String()
+}
+
+// windowsCommandLine is the command line the SCM keeps for s. The SCM
+// keeps it as REG_EXPAND_SZ and expands %NAME% when it starts the
+// service, and nothing escapes a %: refused. The program name (argv[0])
+// is read up to the next quote, without backslash rules: a " in it, or a
+// final backslash when it is quoted, cannot round-trip: refused.
+func windowsCommandLine(s platform.ServiceSpec) (string, error) {
+	exe := windowsArg(s.Executable)
+	if strings.Contains(s.Executable, `"`) || (strings.HasPrefix(exe, `"`) && strings.HasSuffix(s.Executable, `\`)) {
+		return "", specError("Windows", "executable", s.Executable, `a " or a final backslash cannot be in the program name`)
+	}
+	words := []string{exe}
+	for _, a := range s.Args {
+		words = append(words, windowsArg(a))
+	}
+	for _, w := range words {
+		if strings.Contains(w, "%") {
+			return "", specError("Windows", "command line", w, "the service manager expands %NAME% in a command line and has no escape for %")
+		}
+	}
+	return strings.Join(words, " "), nil
+}
+
 // Windows returns the SCM settings for s.
-func Windows(s platform.ServiceSpec) WindowsSettings {
+func Windows(s platform.ServiceSpec) (WindowsSettings, error) {
+	if err := checkSpec(s); err != nil {
+		return WindowsSettings{}, err
+	}
+	line, err := windowsCommandLine(s)
+	if err != nil {
+		return WindowsSettings{}, err
+	}
+	w := windowsSCM(s)
+	w.CommandLine = line
+	return w, nil
+}
+
+// windowsSCM is Windows without the command line: the account, start
+// type and recovery actions, for any spec (a name-only one too).
+func windowsSCM(s platform.ServiceSpec) WindowsSettings {
 	acct := s.User
 	if acct == "" {
 		acct = WindowsAccount

@@ -31,8 +31,18 @@ type Config struct {
 
 // Args is config.sh's command line: --unattended, then "--name value"
 // pairs (the parser knows no --name=value and drops values that start
-// with '-'), then the flags asked for. The token is never in it.
+// with '-'), then the flags asked for. The token is never in it. Every
+// value passes CheckText first (exit 2 naming runnerctl's flag).
 func (c Config) Args() ([]string, error) {
+	texts := [][2]string{{"--url", c.URL}, {"--name", c.Name}, {"--runnergroup", c.Group}, {"--work", c.Work}}
+	for _, l := range c.Labels {
+		texts = append(texts, [2]string{"--labels", l})
+	}
+	for _, t := range texts {
+		if err := CheckText(t[0], t[1]); err != nil {
+			return nil, err
+		}
+	}
 	args := []string{"--unattended", "--url", c.URL}
 	pair := func(name, v string) error {
 		if v == "" {
