@@ -25,6 +25,7 @@ type fakeServices struct {
 
 func (f *fakeServices) Names(scope, n string) (string, string)     { return "svc." + n, n }
 func (f *fakeServices) Platform() string                           { return "fake" }
+func (f *fakeServices) Check(platform.ServiceSpec) error           { return nil }
 func (f *fakeServices) Install(platform.ServiceSpec) (bool, error) { return true, nil }
 func (f *fakeServices) Start(string) error                         { return nil }
 func (f *fakeServices) Restart(string) error                       { return nil }

@@ -140,6 +140,9 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		if bin, err = planBinary(o.Executable, o.BinDir, user, st, log); err != nil {
 			return res, err
 		}
+		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st)); err != nil {
+			return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
+		}
 	}
 	if rec != nil && rec.Runner != nil {
 		if rec, err = installedRecord(ctx, d, o, rec, user); err != nil {

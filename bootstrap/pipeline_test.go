@@ -195,6 +195,8 @@ type memServices struct {
 
 	// InstallErr, when set, is what Install answers (after recording the call).
 	InstallErr error
+	// CheckErr is what Check says of every spec.
+	CheckErr error
 	// StatusErr, when set, is what Status answers.
 	StatusErr error
 }
@@ -236,6 +238,8 @@ func (m *memServices) Names(scope, runnerName string) (string, string) {
 }
 
 func (m *memServices) Platform() string { return "memory" }
+
+func (m *memServices) Check(platform.ServiceSpec) error { return m.CheckErr }
 
 func (m *memServices) Install(spec platform.ServiceSpec) (bool, error) {
 	m.record("install", spec.Name)
@@ -1044,5 +1048,29 @@ func TestPipelineReregistersFromAFreshTree(t *testing.T) {
 	}
 	if !strings.Contains(p.log.all(), "registering it again from a fresh extraction") {
 		t.Error("the re-registration was not logged")
+	}
+}
+
+// A service definition the manager cannot carry (a value its format has
+// no escape for) is refused before anything is made or registered, and
+// so are control characters in the directory or the user (exit 2).
+func TestPipelineRefusesBeforeRegistering(t *testing.T) {
+	p := newPipe(t)
+	p.svc.CheckErr = errors.New("memory: a % cannot be in a Windows command line")
+	_, err := p.install(p.options("pipe-check"))
+	if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "cannot be in a Windows command line") {
+		t.Errorf("install: %v, want the manager's refusal as a usage error", err)
+	}
+	p.svc.CheckErr = nil
+	for _, o := range []InstallOptions{
+		func() InstallOptions { o := p.options("pipe-check"); o.Dir = p.dir + "\nExecStartPre=/bin/sh"; return o }(),
+		func() InstallOptions { o := p.options("pipe-check"); o.AllowRoot, o.User = false, "runner\n"; return o }(),
+	} {
+		if _, err := p.install(o); failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "control character") {
+			t.Errorf("install with dir %q user %q: %v, want a usage error naming the control character", o.Dir, o.User, err)
+		}
+	}
+	if n := len(p.srv.Requests()); n != 0 || p.dirExists() || len(p.svc.Calls()) != 0 {
+		t.Errorf("something was done: %d requests, dir %v, service calls %q", n, p.dirExists(), p.svc.Calls())
 	}
 }

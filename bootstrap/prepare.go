@@ -13,6 +13,7 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/archive"
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/fetch"
+	"github.com/runnerctl/runnerctl/bootstrap/runner"
 	"github.com/runnerctl/runnerctl/platform"
 )
 
@@ -60,6 +61,9 @@ func checkReachable(dir, user string) error {
 // extracts, renames and removes there, so no other user may be able to
 // swap the directory or one of its parents for a link.
 func runnerDir(dir string) (string, error) {
+	if err := runner.CheckText("--dir", dir); err != nil {
+		return "", err
+	}
 	abs, err := absDir(dir)
 	if err != nil {
 		return "", err

@@ -19,6 +19,9 @@ import (
 // runAs decides who runs the runner: "" for ourselves (not root), the
 // runner user, or root with --allow-root.
 func runAs(o InstallOptions) (user string, allowRoot bool, err error) {
+	if err := runner.CheckText("--user", o.User); err != nil {
+		return "", false, err
+	}
 	if !platform.Privileged() {
 		return "", o.AllowRoot, nil
 	}

@@ -21,6 +21,9 @@ import (
 type ServiceManager interface {
 	Names(scope, runnerName string) (name, display string)
 	Platform() string
+	// Check says why spec cannot be installed (a value the definition
+	// cannot carry), before anything is registered.
+	Check(platform.ServiceSpec) error
 	Install(platform.ServiceSpec) (changed bool, err error)
 	Start(name string) error
 	Restart(name string) error

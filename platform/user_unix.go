@@ -79,20 +79,6 @@ func parseID(s string) (uint32, error) {
 	return uint32(n), nil
 }
 
-// ChownTree gives dir and everything in it to name, children first,
-// never following a link (ChownNoFollow); dir that is not a directory is
-// given alone (lchown). A uid or gid that does not parse is an error.
-func ChownTree(dir, name string) error {
-	a, err := LookupAccount(name)
-	if err != nil {
-		return fmt.Errorf("chown %s: %w", dir, err)
-	}
-	if fi, err := os.Lstat(dir); err == nil && !fi.IsDir() {
-		return os.Lchown(dir, int(a.UID), int(a.GID))
-	}
-	return ChownNoFollow(dir, int(a.UID), int(a.GID))
-}
-
 // RunAs makes cmd run as user name: its uid, primary and supplementary
 // groups (LookupAccount: an id that does not parse is an error), and
 // HOME, USER and LOGNAME in its environment (ChildEnv's when cmd.Env is

@@ -88,26 +88,3 @@ func TestRunAs(t *testing.T) {
 		t.Fatalf("an empty user: %v, %+v", err, bad.SysProcAttr)
 	}
 }
-
-// ChownTree (kept until its callers are gone) resolves the name strictly
-// and handles a lone file.
-func TestChownTree(t *testing.T) {
-	if _, err := user.Lookup("nobody"); err != nil || os.Geteuid() != 0 {
-		t.Skip("skipped: needs root and a nobody account")
-	}
-	d := t.TempDir()
-	f := d + "/f"
-	must(t, os.WriteFile(f, nil, 0o644))
-	if err := ChownTree(d, ""); err == nil {
-		t.Fatal("an empty user name was accepted")
-	}
-	if err := ChownTree(f, "nobody"); err != nil {
-		t.Fatal(err)
-	}
-	if u, _ := ownerOf(t, f); u != 65534 {
-		t.Fatalf("file uid %d", u)
-	}
-	if u, _ := ownerOf(t, d); u != 0 {
-		t.Fatalf("the directory changed owner: %d", u)
-	}
-}

@@ -20,9 +20,6 @@ func LookupAccount(name string) (Account, error) {
 	return Account{}, fmt.Errorf("look up user %s: numeric uids are a Unix notion: %w", name, errors.ErrUnsupported)
 }
 
-// ChownTree does nothing on Windows (see Privileged).
-func ChownTree(dir, name string) error { return nil }
-
 // RunAs does nothing on Windows: config.cmd runs as the elevated caller
 // and the service account is set on the service.
 func RunAs(cmd *exec.Cmd, name string) error { return nil }

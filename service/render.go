@@ -38,14 +38,6 @@ func specError(format, field, v, why string) error {
 	return fmt.Errorf("service definition (%s): %s %q: %s", format, field, v, why)
 }
 
-// textRune reports whether r may be in a definition: not a control
-// character (C0 with tab and newline, DEL, C1) nor a line or paragraph
-// separator. (bootstrap/runner.CheckText refuses the same for the flags;
-// the renderers check again: no caller can hand them a newline.)
-func textRune(r rune) bool {
-	return r >= 0x20 && (r < 0x7f || r > 0x9f) && r != '\u2028' && r != '\u2029'
-}
-
 // checkSpec refuses what no format carries: invalid UTF-8, a control
 // character, a service name outside the one Name makes (it is used as a
 // file name), a user name starting with '-' (an option to every tool).
@@ -74,7 +66,9 @@ func checkText(field, v string) error {
 	if !utf8.ValidString(v) {
 		return specError("all", field, v, "not valid UTF-8")
 	}
-	if strings.ContainsFunc(v, func(r rune) bool { return !textRune(r) }) {
+	// bootstrap/runner.CheckText refuses the same for the flags; the
+	// renderers check again: no caller can hand them a newline.
+	if strings.ContainsFunc(v, platform.ControlRune) {
 		return specError("all", field, v, "a control character cannot be in a service definition")
 	}
 	return nil

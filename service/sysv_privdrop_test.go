@@ -254,13 +254,13 @@ func TestSysVSupervisorRunsAsRunnerUser(t *testing.T) {
 	userName, index, binDir := "rctl"+tag, filepath.Join(base, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
 	h := localHost{bin: f.bin, base: base}
 	t.Cleanup(func() {
-		if out, code := h.runnerctl("uninstall", "--all", "--index-dir", index); code != 0 {
+		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", index); code != 0 {
 			t.Logf("cleanup uninstall: %d %s", code, out)
 		}
 	})
 	name, dir := "p-"+tag, filepath.Join(base, "runner")
 	if out, code := h.runnerctl("install", "--url", f.srv.URL+"/acme/app", "--name", name, "--dir", dir, "--user", userName,
-		"--index-dir", index, "--bin-dir", binDir, "--cache-dir", filepath.Join(base, "cache"), "--wait", "30s"); code != 0 {
+		"--state-dir", index, "--bin-dir", binDir, "--cache-dir", filepath.Join(base, "cache"), "--wait", "30s"); code != 0 {
 		t.Fatalf("install: exit %d\n%s", code, out)
 	}
 	u, err := user.Lookup(userName)
@@ -295,12 +295,12 @@ func TestSysVSupervisorRunsAsRunnerUser(t *testing.T) {
 		ownedBy(t, statusDir, uid, 0o755)
 		ownedBy(t, filepath.Join(statusDir, "status.json"), uid, 0o644)
 	}
-	waitLocal(t, h, dir, "supervisor: listening since", 30*time.Second)
+	waitLocal(t, h, dir, index, "supervisor: listening since", 30*time.Second)
 	check("after install")
 	if out, code := h.restart(svc); code != 0 {
 		t.Fatalf("restart: %d %s", code, out)
 	}
-	waitLocal(t, h, dir, "supervisor: listening since", 30*time.Second)
+	waitLocal(t, h, dir, index, "supervisor: listening since", 30*time.Second)
 	check("after a restart")
 	pid := pidFile(t, svc)
 	if out, code := h.sh("/etc/init.d/" + svc + " stop && /etc/init.d/" + svc + " status"); code != 3 {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // CheckText refuses a value given with flag what (--name, --dir, ...) that
@@ -23,16 +24,11 @@ func CheckText(what, v string) error {
 		return failure.Wrap(failure.Usage, fmt.Errorf("%s %q: not valid UTF-8: give it as UTF-8 text", what, v))
 	}
 	for i, r := range v {
-		if controlRune(r) {
+		if platform.ControlRune(r) {
 			return failure.Wrap(failure.Usage, fmt.Errorf("%s %q: control character %U at byte %d: give it on one line, without tabs or control characters", what, v, r, i))
 		}
 	}
 	return nil
-}
-
-// controlRune reports the runes CheckText refuses.
-func controlRune(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029'
 }
 
 var envKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // Text that renders fine in every format (the service renderers escape
@@ -38,7 +39,7 @@ func TestCheckText(t *testing.T) {
 			continue
 		}
 		// The message quotes the value: no raw control character reaches a terminal.
-		if strings.ContainsFunc(err.Error(), controlRune) {
+		if strings.ContainsFunc(err.Error(), platform.ControlRune) {
 			t.Errorf("%s: the error carries the raw character: %q", what, err.Error())
 		}
 	}
