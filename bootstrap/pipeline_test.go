@@ -1063,7 +1063,11 @@ func TestPipelineRefusesBeforeRegistering(t *testing.T) {
 	}
 	p.svc.CheckErr = nil
 	for _, o := range []InstallOptions{
-		func() InstallOptions { o := p.options("pipe-check"); o.Dir = p.dir + "\nExecStartPre=/bin/sh"; return o }(),
+		func() InstallOptions {
+			o := p.options("pipe-check")
+			o.Dir = p.dir + "\nExecStartPre=/bin/sh"
+			return o
+		}(),
 		func() InstallOptions { o := p.options("pipe-check"); o.AllowRoot, o.User = false, "runner\n"; return o }(),
 	} {
 		if _, err := p.install(o); failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "control character") {
