@@ -118,7 +118,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if err != nil {
 		return res, err
 	}
-	owner, allowRoot, err := runAs(o)
+	account, allowRoot, err := runAs(o)
 	if err != nil {
 		return res, err
 	}
@@ -126,7 +126,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if o.NoService {
 		svcName = ""
 	}
-	user := serviceUser(owner)
+	user := serviceUser(account)
 	res = InstallResult{Dir: dir, Name: o.Runner.Name, URL: o.Target.URL, Service: svcName, User: user}
 	if svcName != "" {
 		res.ServiceManager = svc.Platform()
@@ -153,7 +153,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		}
 	}
 
-	if err := checkReachable(dir, owner); err != nil {
+	if err := checkReachable(dir, account); err != nil {
 		return res, err
 	}
 	rb := &rollback{log: log}
@@ -169,7 +169,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	}()
 
 	// Steps 3-6: package, user, directory.
-	rec, err = installTree(ctx, d, o, rec, owner, user, allowRoot, envLines, rb)
+	rec, err = installTree(ctx, d, o, rec, account, user, allowRoot, envLines, rb)
 	if err != nil {
 		return res, err
 	}
@@ -221,7 +221,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		if _, err := ensureService(svc, spec, rb); err != nil {
 			return res, err
 		}
-		if err := writeServiceMarker(dir, svcName, user); err != nil {
+		if err := writeServiceMarker(dir, svcName, user, log); err != nil {
 			return res, err
 		}
 		if err := st.recordBinary(bin); err != nil {
@@ -243,18 +243,14 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 // its root-only staging directory and renamed into place, replacing a
 // tree the store knows (a registration that is gone). It records the
 // directory in the store.
-func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, owner, user string, allowRoot bool, env []string, rb *rollback) (*Record, error) {
+func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, account, user string, allowRoot bool, env []string, rb *rollback) (*Record, error) {
 	log, st, dir := d.Log, d.Store, o.Dir
-	if _, err := ensureUser(st, owner, rb); err != nil {
+	if _, err := ensureUser(st, account, rb); err != nil {
 		return nil, fmt.Errorf("install: %w", err)
 	}
-	uid, gid := -1, -1
-	if user != "" && platform.Privileged() && platform.RunsAsUser() {
-		acct, err := platform.LookupAccount(user)
-		if err != nil {
-			return nil, fmt.Errorf("install: %w", err)
-		}
-		uid, gid = int(acct.UID), int(acct.GID)
+	uid, gid, err := owner(user)
+	if err != nil {
+		return nil, fmt.Errorf("install: %w", err)
 	}
 	src, err := ResolvePackage(ctx, d.API, o.Package)
 	if err != nil {
@@ -263,7 +259,7 @@ func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, own
 	pkg := PackageRecord{}
 	if rec != nil && rec.Pristine && src.SHA256 != "" && rec.Package.SHA256 == src.SHA256 {
 		// A golden image: the tree prepare extracted is still root's.
-		err := writeEnv(dir, env, -1, -1)
+		err := writeEnv(dir, env)
 		if err == nil && uid >= 0 {
 			err = platform.ChownPristine(dir, uid, gid)
 		}
@@ -286,7 +282,7 @@ func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, own
 			return nil, err
 		}
 		defer s.tree.Discard()
-		if err := writeEnv(s.tree.Dir, env, -1, -1); err != nil {
+		if err := writeEnv(s.tree.Dir, env); err != nil {
 			return nil, err
 		}
 		if uid >= 0 {
@@ -309,23 +305,31 @@ func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, own
 }
 
 // writeEnv writes the runner's .env (0600: it may hold proxy
-// credentials) into dir without following links; nothing when env is empty.
-func writeEnv(dir string, env []string, uid, gid int) error {
+// credentials) into a tree that is still root's alone (staging, or the
+// pristine prepared tree), root's until the tree is given away; nothing
+// when env is empty.
+func writeEnv(dir string, env []string) error {
 	if len(env) == 0 {
 		return nil
 	}
-	if err := platform.WriteInDir(dir, runner.EnvFile, []byte(runner.MergeEnv("", env)), 0o600, uid, gid); err != nil {
+	if err := platform.WriteInDir(dir, runner.EnvFile, []byte(runner.MergeEnv("", env)), 0o600, -1, -1); err != nil {
 		return fmt.Errorf("install: write %s: %w", runner.EnvFile, err)
 	}
 	return nil
 }
 
 // installedRecord checks a re-run against the record of the first
-// install, and asks the server whether the registration is still there.
-// When it is gone (an ephemeral runner after its job, a runner GitHub
-// removed after 14 days offline) the service is removed and the record
-// returned without its runner: install then registers again from a fresh
-// extraction.
+// install, and whether the registration still works: the server still
+// has it (GET by the recorded id) and the runner directory still holds
+// the runner's .runner. When either is gone (an ephemeral runner after
+// its job, GitHub's removal of a runner offline for 14 days, the
+// listener's cleanup after a 404, a job that deleted it) the old
+// registration is deleted, the service removed and the record returned
+// without its runner: install then registers again from a fresh
+// extraction. Whether .runner exists is the one thing read from the
+// runner directory; a job can only make root do what a lost
+// registration needs anyway, with a token that goes to a tree the job
+// never saw.
 func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record, user string) (*Record, error) {
 	r := rec.Runner
 	if r.Name != o.Runner.Name || r.URL != o.Target.URL {
@@ -343,14 +347,23 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 			r.Name, o.Dir, as(rec.User), as(user), o.Dir))
 	}
 	_, err := d.API.GetRunner(ctx, r.ID)
-	if !errors.Is(err, github.ErrNotFound) {
-		return rec, err
+	why := "the server no longer has it"
+	if err == nil {
+		if configured(o.Dir) {
+			return rec, nil
+		}
+		why = "the runner directory has no .runner"
+	} else if !errors.Is(err, github.ErrNotFound) {
+		return nil, err
 	}
-	d.Log.Warn("the runner's registration is gone from the server: registering it again from a fresh extraction", "name", r.Name, "id", r.ID)
+	d.Log.Warn("the runner's registration is gone: registering it again from a fresh extraction", "name", r.Name, "id", r.ID, "why", why)
 	if r.Service != "" {
 		if err := d.Services.Uninstall(r.Service); err != nil {
 			return nil, failure.Wrap(failure.Service, err)
 		}
+	}
+	if err := deregister(ctx, d.API, r.ID); err != nil {
+		return nil, fmt.Errorf("install: %w", err)
 	}
 	gone := *rec
 	gone.Runner, gone.Pristine = nil, false
@@ -358,6 +371,18 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 		return nil, err
 	}
 	return &gone, nil
+}
+
+// configured reports whether dir holds the runner's registration file
+// (.runner, or .runner_migrated that the runner prefers): looked at, not
+// read.
+func configured(dir string) bool {
+	for _, f := range []string{".runner", ".runner_migrated"} {
+		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // afterBinary moves the other runners' services onto a runnerctl that
@@ -393,7 +418,7 @@ func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env [
 	r, user := rec.Runner, rec.User
 	res.ID, res.Unchanged = r.ID, true
 	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
-	envChanged, err := mergeEnv(o.Dir, env, user)
+	envChanged, err := mergeEnv(o.Dir, env, user, log)
 	if err != nil {
 		return res, err
 	}
@@ -415,7 +440,7 @@ func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env [
 			res.Unchanged, res.Repaired = false, true
 			log.Info("service repaired and started", "service", res.Service, "runnerctl", bin.Path)
 		}
-		if err := writeServiceMarker(o.Dir, res.Service, user); err != nil {
+		if err := writeServiceMarker(o.Dir, res.Service, user, log); err != nil {
 			return res, err
 		}
 		if err := st.recordBinary(bin); err != nil {
@@ -432,27 +457,19 @@ func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env [
 // mergeEnv sets env's lines in the installed runner's .env, keeping its
 // other lines (env.sh's, the user's), as the runner user's 0600 file
 // written without following links. It reports whether .env changed.
-func mergeEnv(dir string, env []string, user string) (bool, error) {
+func mergeEnv(dir string, env []string, user string, log *slog.Logger) (bool, error) {
 	if len(env) == 0 {
 		return false, nil
 	}
-	old, _, err := platform.ReadInDir(dir, runner.EnvFile, 1<<20)
+	old, err := readEnv(dir, log)
 	if err != nil {
 		return false, fmt.Errorf("install: read %s: %w", runner.EnvFile, err)
 	}
-	merged := runner.MergeEnv(string(old), env)
-	if merged == string(old) {
+	merged := runner.MergeEnv(old, env)
+	if merged == old {
 		return false, nil
 	}
-	uid, gid := -1, -1
-	if user != "" && platform.Privileged() && platform.RunsAsUser() {
-		acct, err := platform.LookupAccount(user)
-		if err != nil {
-			return false, fmt.Errorf("install: %w", err)
-		}
-		uid, gid = int(acct.UID), int(acct.GID)
-	}
-	if err := platform.WriteInDir(dir, runner.EnvFile, []byte(merged), 0o600, uid, gid); err != nil {
+	if err := writeRunnerFile(dir, runner.EnvFile, user, []byte(merged), 0o600, log); err != nil {
 		return false, fmt.Errorf("install: write %s: %w", runner.EnvFile, err)
 	}
 	return true, nil

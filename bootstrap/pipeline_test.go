@@ -1049,6 +1049,20 @@ func TestPipelineReregistersFromAFreshTree(t *testing.T) {
 	if !strings.Contains(p.log.all(), "registering it again from a fresh extraction") {
 		t.Error("the re-registration was not logged")
 	}
+
+	// A job deletes .runner while the server still has the registration:
+	// the same, and the old registration is deleted (one runner of that
+	// name on the server, with a new id).
+	if err := os.Remove(filepath.Join(p.dir, ".runner")); err != nil {
+		t.Fatal(err)
+	}
+	res3 := p.mustInstall(o)
+	if res3.ID == res2.ID || res3.Status != "online" {
+		t.Errorf("re-install after .runner went: %+v, want a new online registration (old id %d)", res3, res2.ID)
+	}
+	if rs := p.srv.Runners(pipeScope); len(rs) != 1 || rs[0].ID != res3.ID {
+		t.Errorf("server runners %+v, want only id %d", rs, res3.ID)
+	}
 }
 
 // A service definition the manager cannot carry (a value its format has

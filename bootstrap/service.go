@@ -76,16 +76,8 @@ func ensureService(svc ServiceManager, spec platform.ServiceSpec, rb *rollback) 
 // writeServiceMarker writes .service with the service name, as svc.sh
 // does (config.sh remove refuses to run while it exists): the runner
 // user's file, written without following links.
-func writeServiceMarker(dir, name, user string) error {
-	uid, gid := -1, -1
-	if user != "" && platform.Privileged() && platform.RunsAsUser() {
-		acct, err := platform.LookupAccount(user)
-		if err != nil {
-			return fmt.Errorf("install: %w", err)
-		}
-		uid, gid = int(acct.UID), int(acct.GID)
-	}
-	if err := platform.WriteInDir(dir, runner.ServiceMarker, []byte(name+"\n"), 0o644, uid, gid); err != nil {
+func writeServiceMarker(dir, name, user string, log *slog.Logger) error {
+	if err := writeRunnerFile(dir, runner.ServiceMarker, user, []byte(name+"\n"), 0o644, log); err != nil {
 		return fmt.Errorf("install: write %s: %w", runner.ServiceMarker, err)
 	}
 	return nil

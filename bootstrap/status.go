@@ -2,8 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/runnerctl/runnerctl/bootstrap/github"
@@ -47,8 +45,7 @@ func Status(ctx context.Context, d Deps, dir string) (StatusReport, error) {
 	}
 	rep.User, rep.Package = rec.User, rec.Package.Filename
 	rep.Version = packageVersion(rec.Package.Filename)
-	_, err = os.Lstat(filepath.Join(dir, ".runner"))
-	rep.Configured = err == nil
+	rep.Configured = configured(dir)
 	if r := rec.Runner; r != nil {
 		rep.Installed, rep.Name, rep.ID, rep.URL, rep.Service = true, r.Name, r.ID, r.URL, r.Service
 	}

@@ -3,6 +3,7 @@ package platform
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -38,3 +39,8 @@ func readBounded(f io.Reader, p string, limit int64) ([]byte, bool, error) {
 	}
 	return data, true, nil
 }
+
+// ErrNotRegular is wrapped by WriteInDir and ReadInDir when the name is
+// there but is not a regular file (a link, a FIFO, a directory): in a
+// directory another user owns, something that user planted.
+var ErrNotRegular = errors.New("not a regular file")

@@ -87,7 +87,7 @@ func regularOrAbsent(dfd int, name string) error {
 		return err
 	}
 	if !isReg(&st) {
-		return fmt.Errorf("it exists and is not a regular file (mode %#o): refused", uint32(st.Mode)&unix.S_IFMT)
+		return fmt.Errorf("it exists and is %w (mode %#o): refused", ErrNotRegular, uint32(st.Mode)&unix.S_IFMT)
 	}
 	return nil
 }
@@ -149,6 +149,9 @@ func ReadInDir(dir, name string, limit int64) (data []byte, found bool, err erro
 		return nil, false, nil
 	}
 	if err != nil {
+		if errors.Is(err, unix.ELOOP) {
+			return nil, false, fmt.Errorf("read %s: a symbolic link, not followed: %w", p, ErrNotRegular)
+		}
 		return nil, false, fmt.Errorf("read %s: %w", p, noFollowErr(err))
 	}
 	f := os.NewFile(uintptr(fd), p)
@@ -158,7 +161,7 @@ func ReadInDir(dir, name string, limit int64) (data []byte, found bool, err erro
 		return nil, false, fmt.Errorf("read %s: %w", p, err)
 	}
 	if !isReg(&st) {
-		return nil, false, fmt.Errorf("read %s: not a regular file (mode %#o)", p, uint32(st.Mode)&unix.S_IFMT)
+		return nil, false, fmt.Errorf("read %s: %w (mode %#o)", p, ErrNotRegular, uint32(st.Mode)&unix.S_IFMT)
 	}
 	if st.Nlink > 1 {
 		return nil, false, fmt.Errorf("read %s: it has %d hard links (it may be another user's file linked in): refused", p, st.Nlink)

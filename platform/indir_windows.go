@@ -42,7 +42,7 @@ func regularOrAbsentIn(r *os.Root, name string) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("it exists and is not a regular file (%s): refused", fi.Mode().Type())
+		return fmt.Errorf("it exists and is %w (%s): refused", ErrNotRegular, fi.Mode().Type())
 	}
 	return nil
 }
@@ -138,7 +138,7 @@ func ReadInDir(dir, name string, limit int64) (data []byte, found bool, err erro
 		return nil, false, fmt.Errorf("read %s: %w", p, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, false, fmt.Errorf("read %s: not a regular file (%s)", p, fi.Mode().Type())
+		return nil, false, fmt.Errorf("read %s: %w (%s)", p, ErrNotRegular, fi.Mode().Type())
 	}
 	f, err := r.Open(name)
 	if err != nil {

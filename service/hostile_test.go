@@ -51,7 +51,7 @@ import (
 // storeFlags names runnerctl's trusted store of installed runners:
 // --index-dir on c69c154, --state-dir once issue 10 lands (this line is
 // the whole change).
-func storeFlags(dir string) []string { return []string{"--index-dir", dir} }
+func storeFlags(dir string) []string { return []string{"--state-dir", dir} }
 
 // wrapperMark is in every script the attacker plants.
 const wrapperMark = "HOSTILE-WRAPPER"

@@ -22,23 +22,6 @@ import (
 	"github.com/runnerctl/runnerctl/service"
 )
 
-// procIDs reads the real, effective, saved and filesystem uids ("Uid:")
-// or gids ("Gid:") of process pid from /proc/PID/status.
-func procIDs(t *testing.T, pid int, key string) []string {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, key); ok {
-			return strings.Fields(v)
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", key, pid)
-	return nil
-}
-
 // envNames are the variable names of an environment as /proc/PID/environ
 // has it (as the process was exec'd).
 func envNames(t *testing.T, environ string) []string {
@@ -92,7 +75,8 @@ func asRunner(t *testing.T, what string, pid int, environ string, u *user.User) 
 		if key == "Gid:" {
 			want = u.Gid
 		}
-		if ids := procIDs(t, pid, key); !slices.Equal(ids, []string{want, want, want, want}) {
+		w, _ := strconv.Atoi(want)
+		if ids := procIDs(pid, key); !slices.Equal(ids, []int{w, w, w, w}) {
 			t.Errorf("%s (pid %d) has %s %v, want %s four times", what, pid, key, ids, want)
 		}
 	}
@@ -288,7 +272,7 @@ func TestSysVSupervisorRunsAsRunnerUser(t *testing.T) {
 		if listener == 0 {
 			t.Fatalf("%s: no listener runs", when)
 		}
-		if ids := procIDs(t, listener, "Uid:"); !slices.Equal(ids, []string{u.Uid, u.Uid, u.Uid, u.Uid}) {
+		if ids := procIDs(listener, "Uid:"); !slices.Equal(ids, []int{uid, uid, uid, uid}) {
 			t.Errorf("%s: the listener runs with uids %v, want %s", when, ids, u.Uid)
 		}
 		statusDir, _ := service.StatusDir(svc)
