@@ -272,12 +272,7 @@ func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, acc
 		}
 	}
 	if pkg.SHA256 == "" {
-		if rec == nil {
-			if err := emptyOrMissing(dir, "install"); err != nil {
-				return nil, err
-			}
-		}
-		s, err := stageSource(ctx, d, o.Package, src, dir)
+		s, err := stageFor(ctx, d, o.Package, src, dir, rec != nil, "install")
 		if err != nil {
 			return nil, err
 		}

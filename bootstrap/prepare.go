@@ -135,6 +135,18 @@ func stageSource(ctx context.Context, d Deps, po PackageOptions, src fetch.Sourc
 	return s, nil
 }
 
+// stageFor stages the package for dir: one the store knows (known: its
+// tree is replaced once the new one is ready), else one that is missing
+// or empty (emptyOrMissing).
+func stageFor(ctx context.Context, d Deps, po PackageOptions, src fetch.Source, dir string, known bool, op string) (staged, error) {
+	if !known {
+		if err := emptyOrMissing(dir, op); err != nil {
+			return staged{}, err
+		}
+	}
+	return stageSource(ctx, d, po, src, dir)
+}
+
 // emptyOrMissing refuses a directory that holds anything: runnerctl
 // never extracts over, or removes, what it did not make.
 func emptyOrMissing(dir, op string) error {
@@ -218,12 +230,7 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 			return res, nil
 		}
 	}
-	if rec == nil {
-		if err := emptyOrMissing(dir, "prepare"); err != nil {
-			return res, err
-		}
-	}
-	s, err := stageSource(ctx, d, o.Package, src, dir)
+	s, err := stageFor(ctx, d, o.Package, src, dir, rec != nil, "prepare")
 	if err != nil {
 		return res, err
 	}

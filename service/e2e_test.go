@@ -448,6 +448,22 @@ func sysvHost(t *testing.T) (fixture, string) {
 
 // supervisorExe is the executable of the supervisor of service name, as
 // the kernel sees it ("... (deleted)" once the file was replaced).
+// sysvRunners is a SysV host for tests that install runners with their
+// own user, trusted store and root-only bin directory (a unique tag
+// names them); every runner in the store is uninstalled at the end.
+func sysvRunners(t *testing.T) (f fixture, h localHost, tag, user, index, binDir string) {
+	f, base := sysvHost(t)
+	tag = strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	user, index, binDir = "rctl"+tag, filepath.Join(base, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
+	h = localHost{bin: f.bin, base: base}
+	t.Cleanup(func() {
+		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", index); code != 0 {
+			t.Logf("cleanup uninstall: %d %s", code, out)
+		}
+	})
+	return f, h, tag, user, index, binDir
+}
+
 func supervisorExe(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("/var/run/" + name + ".pid")
@@ -466,15 +482,8 @@ func supervisorExe(t *testing.T, name string) string {
 // copy, and the first runner's service is restarted on it: no service
 // keeps running a deleted file.
 func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
-	f, base := sysvHost(t)
-	tag := strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
-	user, index, binDir := "rctl"+tag, filepath.Join(base, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
-	h := localHost{bin: f.bin, base: base}
-	t.Cleanup(func() {
-		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", index); code != 0 {
-			t.Logf("cleanup uninstall: %d %s", code, out)
-		}
-	})
+	f, h, tag, user, index, binDir := sysvRunners(t)
+	base := h.base
 	v2 := filepath.Join(base, "runnerctl-v2")
 	if out, code := h.sh(fmt.Sprintf("cp %s %s && echo v2 >> %s", f.bin, v2, v2)); code != 0 {
 		t.Fatal(out)

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/runnerctl/runnerctl/platform"
-	"github.com/runnerctl/runnerctl/platform/platformtest"
 	"github.com/runnerctl/runnerctl/service"
 )
 
@@ -233,15 +232,8 @@ func TestSysVSupervisorRunsAsRunnerUser(t *testing.T) {
 	if _, err := exec.LookPath("setpriv"); err != nil {
 		skipOrFail(t, "skipped: setpriv (util-linux) is not installed")
 	}
-	f, base := sysvHost(t)
-	tag := strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
-	userName, index, binDir := "rctl"+tag, filepath.Join(base, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
-	h := localHost{bin: f.bin, base: base}
-	t.Cleanup(func() {
-		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", index); code != 0 {
-			t.Logf("cleanup uninstall: %d %s", code, out)
-		}
-	})
+	f, h, tag, userName, index, binDir := sysvRunners(t)
+	base := h.base
 	name, dir := "p-"+tag, filepath.Join(base, "runner")
 	if out, code := h.runnerctl("install", "--url", f.srv.URL+"/acme/app", "--name", name, "--dir", dir, "--user", userName,
 		"--state-dir", index, "--bin-dir", binDir, "--cache-dir", filepath.Join(base, "cache"), "--wait", "30s"); code != 0 {
