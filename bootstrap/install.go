@@ -301,12 +301,10 @@ func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, acc
 
 // writeEnv writes the runner's .env (0600: it may hold proxy
 // credentials) into a tree that is still root's alone (staging, or the
-// pristine prepared tree), root's until the tree is given away; nothing
-// when env is empty.
+// pristine prepared tree), root's until the tree is given away. It is
+// written even when env is empty: env.sh (config.sh) then adds to a 0600
+// file instead of making a world-readable one.
 func writeEnv(dir string, env []string) error {
-	if len(env) == 0 {
-		return nil
-	}
 	if err := platform.WriteInDir(dir, runner.EnvFile, []byte(runner.MergeEnv("", env)), 0o600, -1, -1); err != nil {
 		return fmt.Errorf("install: write %s: %w", runner.EnvFile, err)
 	}

@@ -525,6 +525,11 @@ func TestPipelineInstall(t *testing.T) {
 	if err != nil || st == nil || st.Runner == nil || st.Runner.ID != res.ID || st.Runner.Service != svcName || st.Runner.Name != "pipe-1" || st.Runner.URL != o.Target.URL || !st.AllowRoot || st.User != "" {
 		t.Errorf("trusted record %+v (%v): want runner %d with service %s", st, err, res.ID, svcName)
 	}
+	// .env is written (0600) even with nothing to set: env.sh adds to it
+	// rather than making a world-readable one.
+	if fi, err := os.Lstat(filepath.Join(p.dir, runner.EnvFile)); err != nil || fi.Mode() != 0o600 {
+		t.Errorf(".env: %v %v, want a 0600 regular file", fi, err)
+	}
 	if b, err := os.ReadFile(filepath.Join(p.dir, runner.ServiceMarker)); err != nil || strings.TrimSpace(string(b)) != svcName {
 		t.Errorf(".service marker %q (%v), want %s", b, err, svcName)
 	}
