@@ -60,7 +60,15 @@ func (e Env) deps(api *github.Client) (Deps, error) {
 	return d, nil
 }
 
-func (e Env) store() Store { return Store{Dir: e.StateDir} }
+// store is the trusted store in --state-dir, made absolute: the
+// service's command line names it, and a service's working directory is
+// the runner directory.
+func (e Env) store() Store {
+	if abs, err := filepath.Abs(e.StateDir); err == nil {
+		return Store{Dir: abs}
+	}
+	return Store{Dir: e.StateDir}
+}
 
 // lifecycleAPI is the client for the runner in dir: for url, else for
 // the server its trusted record names (with the API URL and CA file
@@ -81,7 +89,14 @@ func (e Env) lifecycleAPI(url, dir string) (*github.Client, error) {
 		if c.APIURL == "" {
 			c.APIURL = rec.Runner.APIURL
 		}
-		if c.CAFile == "" {
+		if c.CAFile == "" && rec.Runner.CAFile != "" {
+			// The CA decides who gets the credential: as root, one another
+			// user can rewrite is not taken from the record.
+			if platform.Privileged() {
+				if err := platform.CheckRootFile(rec.Runner.CAFile); err != nil {
+					return nil, failure.Wrap(failure.Usage, fmt.Errorf("the CA file install used for %s: %w: give --ca-file with a root-owned file", dir, err))
+				}
+			}
 			c.CAFile = rec.Runner.CAFile
 		}
 	}

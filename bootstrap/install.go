@@ -157,25 +157,53 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		return res, err
 	}
 	rb := &rollback{log: log}
+	var t tree
 	defer func() {
+		if t.discard != nil {
+			defer t.discard() // a staged tree that never went into place
+		}
 		if err == nil {
 			return
 		}
 		if o.KeepOnFailure {
+			// The tree config.sh ran in goes into place too, for a look at
+			// its _diag logs.
+			if t.finish != nil {
+				if ferr := t.finish(); ferr != nil {
+					log.Warn("--keep-on-failure: could not put the runner tree in place", "dir", dir, "err", ferr)
+				}
+			}
 			log.Warn("install failed: --keep-on-failure leaves what it created in place", "dir", dir)
 			return
 		}
 		rb.run()
 	}()
 
-	// Steps 3-6: package, user, directory.
-	rec, err = installTree(ctx, d, o, rec, account, user, allowRoot, envLines, rb)
-	if err != nil {
+	// Steps 3-6: package, user, directory (recorded now, made below).
+	if _, err := ensureUser(st, account, rb); err != nil {
+		return res, fmt.Errorf("install: %w", err)
+	}
+	if t, err = newTree(ctx, d, o, rec, user, envLines); err != nil {
 		return res, err
 	}
+	prev := rec // a prepared tree, or one whose registration is gone
+	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, MadeAt: time.Now().UTC(), Runnerctl: o.Version}
+	if err := st.Put(*rec); err != nil {
+		return res, err
+	}
+	rb.push("forget "+dir+" in the trusted store", func() error {
+		if _, err := os.Lstat(dir); err == nil && prev != nil {
+			return st.Put(*prev) // the tree this run found is still there
+		}
+		return st.Delete(dir)
+	})
 
-	// Step 7: register.
-	ex := runner.Exec{Dir: dir, User: user, AllowRoot: allowRoot, Log: log}
+	// Step 7: register, in a tree only root can reach yet: no process of
+	// the runner user (a job left running, a cron entry) can change the
+	// config.sh the token goes to or read the token from its environment.
+	// config.sh runs as root there (RUNNER_ALLOW_RUNASROOT), once; the
+	// listener never does.
+	ex := runner.Exec{Dir: t.regDir, AllowRoot: allowRoot || platform.Privileged(), Log: log}
 	before, err := api.FindRunner(ctx, o.Runner.Name)
 	if err != nil {
 		return res, err
@@ -183,8 +211,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	regErr := register(ctx, api, ex, o.Runner, d.Redactor, log)
 	var after *github.Runner
 	if regErr == nil {
-		// The id comes from the server, not from .runner (the runner
-		// user's file).
+		// The id comes from the server, not from .runner.
 		after, regErr = api.FindRunner(ctx, o.Runner.Name)
 		if regErr == nil && after == nil {
 			regErr = failure.Wrap(failure.RunnerConfig, fmt.Errorf("install: config.sh succeeded but the server lists no runner named %q", o.Runner.Name))
@@ -202,6 +229,12 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		return deregister(context.WithoutCancel(ctx), api, id)
 	})
 	res.ID = id
+
+	// The registered tree goes to the runner user and into place.
+	if err := t.finish(); err != nil {
+		return res, err
+	}
+	rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
 	rec.Runner = &RunnerRecord{URL: o.Target.URL, APIURL: apiURL(o.Target), CAFile: o.CAFile, Scope: o.Target.Kind.String(), Name: o.Runner.Name, ID: id,
 		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, InstalledAt: time.Now().UTC()}
 	if err := st.Put(*rec); err != nil {
@@ -237,66 +270,77 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	return res, nil
 }
 
-// installTree makes the tree config.sh will run in, the runner user's and
-// touched by nobody else: the pristine tree prepare left, handed over
-// children first, or a fresh extraction (with .env) given to the user in
-// its root-only staging directory and renamed into place, replacing a
-// tree the store knows (a registration that is gone). It records the
-// directory in the store.
-func installTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, account, user string, allowRoot bool, env []string, rb *rollback) (*Record, error) {
-	log, st, dir := d.Log, d.Store, o.Dir
-	if _, err := ensureUser(st, account, rb); err != nil {
-		return nil, fmt.Errorf("install: %w", err)
+// tree is the runner tree an install registers: regDir is where
+// config.sh runs, only root's until finish gives it to the runner user
+// (children first) and puts it at the runner directory; discard drops
+// it if finish never ran.
+type tree struct {
+	regDir  string
+	pkg     PackageRecord
+	finish  func() error // once: later calls return the first result
+	discard func()
+}
+
+// once makes f run at most one time.
+func once(f func() error) func() error {
+	var done bool
+	var err error
+	return func() error {
+		if !done {
+			done, err = true, f()
+		}
+		return err
 	}
+}
+
+// newTree makes the tree config.sh will run in, with the runner's .env:
+// the pristine tree prepare left, in place (still root's alone, checked),
+// or a fresh extraction in the root-only staging directory, which finish
+// renames into place, replacing a tree the store knows (a registration
+// that is gone).
+func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user string, env []string) (tree, error) {
+	log, dir := d.Log, o.Dir
 	uid, gid, err := owner(user)
 	if err != nil {
-		return nil, fmt.Errorf("install: %w", err)
+		return tree{}, fmt.Errorf("install: %w", err)
 	}
 	src, err := ResolvePackage(ctx, d.API, o.Package)
 	if err != nil {
-		return nil, err
+		return tree{}, err
 	}
-	pkg := PackageRecord{}
 	if rec != nil && rec.Pristine && src.SHA256 != "" && rec.Package.SHA256 == src.SHA256 {
 		// A golden image: the tree prepare extracted is still root's.
-		err := writeEnv(dir, env)
-		if err == nil && uid >= 0 {
-			err = platform.ChownPristine(dir, uid, gid)
+		err := platform.CheckPristine(dir)
+		if err == nil {
+			err = writeEnv(dir, env)
 		}
 		if err == nil {
-			pkg = rec.Package
-			rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
-			log.Info("runner directory prepared before: handed to the runner user", "dir", dir, "user", user)
-		} else {
-			log.Warn("the prepared runner directory is not as prepare left it: extracting the package again", "dir", dir, "err", err)
+			log.Info("runner directory prepared before: registering it, then handing it to the runner user", "dir", dir, "user", user)
+			return tree{regDir: dir, pkg: rec.Package, discard: func() {}, finish: once(func() error {
+				if uid < 0 {
+					return nil
+				}
+				return platform.ChownPristine(dir, uid, gid)
+			})}, nil
 		}
+		log.Warn("the prepared runner directory is not as prepare left it: extracting the package again", "dir", dir, "err", err)
 	}
-	if pkg.SHA256 == "" {
-		s, err := stageFor(ctx, d, o.Package, src, dir, rec != nil, "install")
-		if err != nil {
-			return nil, err
-		}
-		defer s.tree.Discard()
-		if err := writeEnv(s.tree.Dir, env); err != nil {
-			return nil, err
-		}
+	s, err := stageFor(ctx, d, o.Package, src, dir, rec != nil, "install")
+	if err != nil {
+		return tree{}, err
+	}
+	if err := writeEnv(s.tree.Dir, env); err != nil {
+		s.tree.Discard()
+		return tree{}, err
+	}
+	return tree{regDir: s.tree.Dir, pkg: s.pkg, discard: s.tree.Discard, finish: once(func() error {
 		if uid >= 0 {
 			if err := s.tree.Chown(uid, gid); err != nil {
-				return nil, fmt.Errorf("install: %w", err)
+				return fmt.Errorf("install: %w", err)
 			}
 		}
-		if err := commitTree(s.tree, dir, rec != nil); err != nil {
-			return nil, err
-		}
-		rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
-		pkg = s.pkg
-	}
-	nrec := Record{Dir: dir, Package: pkg, User: user, AllowRoot: allowRoot, MadeAt: time.Now().UTC(), Runnerctl: o.Version}
-	if err := st.Put(nrec); err != nil {
-		return nil, err
-	}
-	rb.push("forget "+dir+" in the trusted store", func() error { return st.Delete(dir) })
-	return &nrec, nil
+		return commitTree(s.tree, dir, rec != nil)
+	})}, nil
 }
 
 // writeEnv writes the runner's .env (0600: it may hold proxy

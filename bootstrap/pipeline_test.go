@@ -612,25 +612,26 @@ func TestPipelineRollback(t *testing.T) {
 		calls    func(svc string) []string
 	}{
 		{
-			// (a) config.sh refuses: only the directory (and its record) was made.
+			// (a) config.sh refuses: only the record was made (the staged
+			// tree config.sh ran in is discarded: it was never in place).
 			name:     "config.sh refuses",
 			setup:    func(p *pipe, o *InstallOptions) { p.srv.RefuseName(o.Runner.Name, "reserved") },
 			kind:     failure.RunnerConfig,
-			rollback: func(p *pipe, _ string) []string { return []string{rbRec(p), rbDir(p)} },
+			rollback: func(p *pipe, _ string) []string { return []string{rbRec(p)} },
 			calls:    func(string) []string { return nil },
 		},
 		{
-			// (b) the service manager refuses the service: the registration,
-			// then the directory.
+			// (b) the service manager refuses the service: the directory,
+			// the registration, the record.
 			name:     "service install fails",
 			setup:    func(p *pipe, _ *InstallOptions) { p.svc.InstallErr = errors.New("memory: no room for a service") },
 			kind:     failure.Service,
-			rollback: func(p *pipe, _ string) []string { return []string{rbReg(p, "pipe-rb"), rbRec(p), rbDir(p)} },
+			rollback: func(p *pipe, _ string) []string { return []string{rbDir(p), rbReg(p, "pipe-rb"), rbRec(p)} },
 			calls:    func(svc string) []string { return []string{"install " + svc} },
 		},
 		{
 			// (c) the runner never comes online: the service, the
-			// registration, the record, the directory.
+			// directory, the registration, the record.
 			name: "confirm times out",
 			setup: func(p *pipe, o *InstallOptions) {
 				p.srv.HoldOffline(o.Runner.Name)
@@ -638,7 +639,7 @@ func TestPipelineRollback(t *testing.T) {
 			},
 			kind: failure.Timeout,
 			rollback: func(p *pipe, svc string) []string {
-				return []string{"rollback: remove the service " + svc, rbReg(p, "pipe-rb"), rbRec(p), rbDir(p)}
+				return []string{"rollback: remove the service " + svc, rbDir(p), rbReg(p, "pipe-rb"), rbRec(p)}
 			},
 			calls: func(svc string) []string { return []string{"install " + svc, "start " + svc, "uninstall " + svc} },
 		},
@@ -792,8 +793,8 @@ func TestPipelineRollbackRemovesThePlacedCopy(t *testing.T) {
 		t.Fatalf("install: %v, want a timeout", err)
 	}
 	copyPath := filepath.Join(binDir, platform.ExecutableName())
-	want := []string{"rollback: remove the service " + svc, "rollback: remove " + copyPath,
-		"rollback: remove the registration of pipe-copy", "rollback: forget " + p.dir + " in the trusted store", "rollback: remove the runner directory " + p.dir}
+	want := []string{"rollback: remove the service " + svc, "rollback: remove " + copyPath, "rollback: remove the runner directory " + p.dir,
+		"rollback: remove the registration of pipe-copy", "rollback: forget " + p.dir + " in the trusted store"}
 	got := p.log.with("rollback")
 	if len(got) != len(want) {
 		t.Fatalf("rollback ran %q\nwant %q", got, want)

@@ -82,7 +82,11 @@ func runnerDir(dir string) (string, error) {
 		canon = filepath.Dir(canon)
 	}
 	if platform.Privileged() && platform.RunsAsUser() {
-		if err := platform.CheckNoOtherWriter(filepath.Dir(canon)); err != nil {
+		err := platform.CheckNoOtherLink(abs)
+		if err == nil {
+			err = platform.CheckNoOtherWriter(filepath.Dir(canon))
+		}
+		if err != nil {
 			return "", failure.Wrap(failure.Usage, fmt.Errorf("--dir %s: %w: root would write there through a path another user can change; choose a --dir under root-owned parents (the default is %s)",
 				dir, err, platform.DefaultRunnerDir()))
 		}

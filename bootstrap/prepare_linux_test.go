@@ -213,3 +213,31 @@ func TestPrepareCreatesRunnerUser(t *testing.T) {
 	}
 }
 func fileUID(fi os.FileInfo) int { return int(fi.Sys().(*syscall.Stat_t).Uid) }
+
+// A --dir reached through a link another user made (here nobody's link
+// in a root-owned directory) is refused: its owner could point it at any
+// root directory for root to fill, replace or hand over.
+func TestPrepareRefusesADirThroughAnotherUsersLink(t *testing.T) {
+	if !platform.Privileged() {
+		t.Skip("skipped: needs root (link ownership)")
+	}
+	base := reachableTempDir(t)
+	target := filepath.Join(base, "victim")
+	if err := os.Mkdir(target, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(link, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := prepareAs(t, tinyPackage(t), link, "")
+	if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "symbolic link owned by") {
+		t.Fatalf("prepare through nobody's link: %v, want a usage error naming the link", err)
+	}
+	if entries, _ := os.ReadDir(target); len(entries) != 0 {
+		t.Errorf("the link's target was filled: %v", entries)
+	}
+}

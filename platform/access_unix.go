@@ -179,6 +179,43 @@ func CheckRootOnly(dir string) error { return checkChain(dir, false) }
 // must still be there after a reboot.
 func CheckNoOtherWriter(dir string) error { return checkChain(dir, true) }
 
+// CheckNoOtherLink refuses a path (as given, before links are resolved)
+// with a symbolic link among its components that a user other than root
+// made or can replace: a link not owned by root, or one in a directory
+// another user can change (a root's link in a sticky /tmp is fine).
+// CheckNoOtherWriter checks the resolved chain; this checks the links
+// that lead there.
+func CheckNoOtherLink(path string) error {
+	p := filepath.Clean(path)
+	var prefixes []string
+	for q := p; ; q = filepath.Dir(q) {
+		prefixes = append(prefixes, q)
+		if q == filepath.Dir(q) {
+			break
+		}
+	}
+	for i := len(prefixes) - 1; i >= 0; i-- {
+		q := prefixes[i]
+		fi, err := os.Lstat(q)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Uid != 0 {
+			return fmt.Errorf("%s is a symbolic link owned by %s, not by root", q, owner(fi))
+		}
+		if err := checkChain(filepath.Dir(q), true); err != nil {
+			return fmt.Errorf("%s is a symbolic link in a directory another user can change: %w", q, err)
+		}
+	}
+	return nil
+}
+
 func checkChain(dir string, stickyOK bool) error {
 	// The deepest existing directory, links resolved: what is missing
 	// below it install makes, root's and 0755.
@@ -207,6 +244,27 @@ func checkChain(dir string, stickyOK bool) error {
 			return nil
 		}
 	}
+}
+
+// CheckRootFile refuses a file that a user other than root can change:
+// one not owned by root or writable by its group or others, one reached
+// through a link another user controls, or one in a directory another
+// user can change.
+func CheckRootFile(path string) error {
+	if err := CheckNoOtherLink(path); err != nil {
+		return err
+	}
+	if err := CheckNoOtherWriter(filepath.Dir(path)); err != nil {
+		return err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !rootOnly(fi) {
+		return fmt.Errorf("%s (mode %s, owner %s) can be changed by a user other than root", path, fi.Mode(), owner(fi))
+	}
+	return nil
 }
 
 // rootOnly: owned by root and writable by nobody else.

@@ -123,3 +123,40 @@ func TestRootOnlyAndOpen(t *testing.T) {
 		}
 	}
 }
+
+// A link on the way to a path is fine only when root made it in a
+// directory no one else can change.
+func TestCheckNoOtherLink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: needs root (link ownership)")
+	}
+	base := t.TempDir()
+	target := filepath.Join(base, "target")
+	if err := os.Mkdir(target, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	open := filepath.Join(base, "open")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	rootLink, userLink, openLink := filepath.Join(base, "rootlink"), filepath.Join(base, "userlink"), filepath.Join(open, "link")
+	for _, l := range []string{rootLink, userLink, openLink} {
+		if err := os.Symlink(target, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Lchown(userLink, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		ok   bool
+	}{{filepath.Join(rootLink, "runner"), true}, {filepath.Join(userLink, "runner"), false}, {filepath.Join(openLink, "runner"), false}, {filepath.Join(target, "runner"), true}} {
+		if err := CheckNoOtherLink(c.path); (err == nil) != c.ok {
+			t.Errorf("CheckNoOtherLink(%s) = %v, want ok=%v", c.path, err, c.ok)
+		}
+	}
+}

@@ -55,5 +55,11 @@ func LockFile(path string) (unlock func(), err error) {
 	return func() { _ = windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, ol); f.Close() }, nil
 }
 
+// CheckRootFile is a no-op on Windows: see CheckRootOnly.
+func CheckRootFile(path string) error { return nil }
+
+// CheckNoOtherLink is a no-op on Windows: see CheckRootOnly.
+func CheckNoOtherLink(path string) error { return nil }
+
 // CheckNoOtherWriter is a no-op on Windows: see CheckRootOnly.
 func CheckNoOtherWriter(dir string) error { return nil }

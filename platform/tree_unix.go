@@ -186,6 +186,21 @@ func ChownPristine(dir string, uid, gid int) error {
 	return nil
 }
 
+// CheckPristine is ChownPristine's check alone: dir's tree is root's
+// and only root's to change, as prepare left it (or as root has just
+// added to it).
+func CheckPristine(dir string) error {
+	d, err := openDirNoFollow(dir)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := checkPristine(d); err != nil {
+		return fmt.Errorf("check %s: %w", dir, err)
+	}
+	return nil
+}
+
 type inodeKey struct{ dev, ino uint64 }
 
 // checkPristine checks the tree open as d for ChownPristine.

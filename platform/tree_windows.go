@@ -4,5 +4,8 @@ package platform
 // owned by the runner's account (RunsAsUser).
 func ChownNoFollow(dir string, uid, gid int) error { return nil }
 
+// CheckPristine does nothing on Windows (see ChownNoFollow).
+func CheckPristine(dir string) error { return nil }
+
 // ChownPristine does nothing on Windows (see ChownNoFollow).
 func ChownPristine(dir string, uid, gid int) error { return nil }

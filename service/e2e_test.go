@@ -192,14 +192,20 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 			t.Errorf("%s is missing after install", p)
 		}
 	}
-	// config.sh ran as a non-root user, with no token on its command line.
+	// config.sh ran once, as root in the root-only staging tree (no process
+	// of the runner user could reach it or its token), with no token on its
+	// command line; the listener never runs as root.
 	diag, _ := h.sh("cat " + dir + "/_diag/Runner_invocations.log")
 	for _, line := range strings.Split(strings.TrimSpace(diag), "\n") {
 		if !strings.Contains(line, "uid=") {
 			continue
 		}
-		if strings.Contains(line, " uid=0 ") {
-			t.Errorf("the runner ran as root: %s", line)
+		configure := strings.Contains(line, `argv=["configure"`)
+		if strings.Contains(line, " uid=0 ") && !configure {
+			t.Errorf("the listener ran as root: %s", line)
+		}
+		if configure && (!strings.Contains(line, " uid=0 ") || !strings.Contains(line, "RUNNER_ALLOW_RUNASROOT")) {
+			t.Errorf("config.sh did not run as root in the staging tree: %s", line)
 		}
 		for _, tok := range append(f.srv.MintedTokens(), githubtest.Token) {
 			if strings.Contains(line, tok) {

@@ -197,7 +197,10 @@ func (s *Supervisor) waitUpdate(ctx context.Context) bool {
 func (s *Supervisor) listenerEnv() []string {
 	env := platform.ChildEnv("PATH")
 	path := os.Getenv("PATH")
-	if b, err := os.ReadFile(filepath.Join(s.Dir, ".path")); err == nil && strings.TrimSpace(string(b)) != "" {
+	// The runner user's file: read without following a link (a root
+	// supervisor of an --allow-root runner, or one started by hand, must
+	// not copy a root-only file into the listener's environment).
+	if b, _, err := platform.ReadInDir(s.Dir, ".path", 64<<10); err == nil && strings.TrimSpace(string(b)) != "" {
 		path = strings.TrimSpace(string(b))
 	}
 	return append(env, "PATH="+path)

@@ -156,3 +156,22 @@ func TestSupervisorStopAndPath(t *testing.T) {
 		t.Errorf("listener args or PATH from .path: %s", b)
 	}
 }
+
+// .path is the runner user's file: a link there (to a root-only file)
+// is not followed, so its content never reaches the listener's PATH.
+func TestSupervisorPathNotFollowed(t *testing.T) {
+	dir := t.TempDir()
+	secretFile := filepath.Join(t.TempDir(), "root-only")
+	if err := os.WriteFile(secretFile, []byte("/ROOT-ONLY-SECRET\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secretFile, filepath.Join(dir, ".path")); err != nil {
+		t.Fatal(err)
+	}
+	s := &Supervisor{Dir: dir}
+	for _, kv := range s.listenerEnv() {
+		if strings.Contains(kv, "ROOT-ONLY-SECRET") {
+			t.Fatalf("the listener's environment holds the linked file: %s", kv)
+		}
+	}
+}

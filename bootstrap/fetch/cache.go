@@ -64,6 +64,17 @@ func (c *Cache) path(sum, filename string) string {
 // runnerctl runs as root) that neither its group nor others can write.
 // Those write bits are removed; another owner or a link is refused.
 func (c *Cache) ensureDir() error {
+	if platform.Privileged() {
+		// Root keeps verified packages there: no other user may be able to
+		// swap the directory, or a link on the way to it.
+		err := platform.CheckNoOtherLink(c.Dir)
+		if err == nil {
+			err = platform.CheckNoOtherWriter(filepath.Dir(filepath.Clean(c.Dir)))
+		}
+		if err != nil {
+			return failure.Wrap(failure.Usage, fmt.Errorf("--cache-dir %s: %w: choose a directory under root-owned parents (the default is %s)", c.Dir, err, platform.DefaultCacheDir()))
+		}
+	}
 	fi, err := os.Lstat(c.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(c.Dir, 0o755); err != nil {

@@ -3,6 +3,7 @@ package github
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -143,3 +144,22 @@ func New(o Options) (*Client, error) {
 
 // Target returns the client's target.
 func (c *Client) Target() Target { return c.target }
+
+// errCrossOrigin is sameOrigin's refusal (never retried).
+var errCrossOrigin = errors.New("refused: the credential goes to the API's origin only")
+
+// sameOrigin refuses an API redirect to another scheme, host or port
+// (the http.Client that follows redirects is the retry client's, below
+// go-github, and the credential is already on the request: Go keeps it
+// for the same host on another port or scheme). GitHub's own API
+// redirects (a renamed repository) stay on its origin.
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	from := via[0].URL
+	if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
+		return fmt.Errorf("the API redirected from %s://%s to %s://%s: %w", from.Scheme, from.Host, req.URL.Scheme, req.URL.Host, errCrossOrigin)
+	}
+	return nil
+}

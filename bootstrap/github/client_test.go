@@ -3,8 +3,11 @@ package github
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -304,5 +307,35 @@ func exerciseClient(t *testing.T, srv *githubtest.Server) {
 		if _, err := c.ListLabels(ctx, 999999); failure.KindOf(err) != failure.NotFound {
 			t.Fatalf("%s labels of missing runner: %v", sc.scope, err)
 		}
+	}
+}
+
+// An API redirect to another origin (here another port of the same
+// host) is refused: the credential is not sent there.
+func TestAPIRedirectToAnotherOriginRefused(t *testing.T) {
+	var gotAuth atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth.Store(r.Header.Get("Authorization"))
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer api.Close()
+	tgt, err := ParseTarget(api.URL+"/acme/app", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Options{Target: tgt, Token: secret.New("ghp_redirected"), Version: "1", Retry: fastPolicy()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetRunner(context.Background(), 1)
+	if err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("GetRunner through a cross-origin redirect: %v, want a refusal", err)
+	}
+	if a, _ := gotAuth.Load().(string); a != "" {
+		t.Errorf("the other origin received Authorization %q", a)
 	}
 }

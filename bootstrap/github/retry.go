@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -158,7 +159,7 @@ func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, re
 			return false, 0, "" // 2xx, 3xx, 401, 404, 422 …: final
 		}
 	}
-	if err == nil || !blind || attempt >= p.MaxAttempts-1 {
+	if err == nil || !blind || attempt >= p.MaxAttempts-1 || errors.Is(err, errCrossOrigin) {
 		return false, 0, ""
 	}
 	// Errors that another attempt cannot fix (bad TLS trust, bad URL, too
@@ -176,7 +177,7 @@ func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, re
 // retryablehttp's Backoff cannot see after a network error.
 func newRetryClient(p RetryPolicy, base http.RoundTripper, log *slog.Logger) http.RoundTripper {
 	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{Transport: base}
+	rc.HTTPClient = &http.Client{Transport: base, CheckRedirect: sameOrigin}
 	rc.Logger = nil
 	rc.RetryMax = 1 << 20 // bounded by CheckRetry: MaxAttempts for transient errors, MaxWait for all
 	rc.ErrorHandler = func(resp *http.Response, err error, _ int) (*http.Response, error) {
