@@ -45,6 +45,13 @@ func SecureDir(dir string) error {
 	return nil
 }
 
+// RestrictDir makes dir usable by its owner only (0700): a staging
+// directory no other user may enter while it is filled and registered.
+func RestrictDir(dir string) error { return os.Chmod(dir, 0o700) }
+
+// InheritACL does nothing outside Windows: a moved tree keeps its modes.
+func InheritACL(dir string) error { return nil }
+
 // LockFile takes an exclusive lock on path (made 0600 when missing),
 // waiting for another holder; unlock releases it.
 func LockFile(path string) (unlock func(), err error) {

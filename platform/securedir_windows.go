@@ -25,17 +25,66 @@ func SecureDir(dir string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("secure directory %s: it is a link or a file, not a directory: remove it", dir)
 	}
+	// Whoever owns it may rewrite its ACL: it must be SYSTEM's or the
+	// Administrators' (a directory another user made first is refused).
+	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION)
+	if err != nil {
+		return fmt.Errorf("secure directory %s: read its owner: %w", dir, err)
+	}
+	own, _, err := sd.Owner()
+	if err != nil {
+		return fmt.Errorf("secure directory %s: read its owner: %w", dir, err)
+	}
+	if !own.IsWellKnown(windows.WinBuiltinAdministratorsSid) && !own.IsWellKnown(windows.WinLocalSystemSid) {
+		return fmt.Errorf("secure directory %s: it is owned by %s, not by SYSTEM or Administrators: remove it or choose another directory", dir, own.String())
+	}
+	if err := RestrictDir(dir); err != nil {
+		return fmt.Errorf("secure directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// RestrictDir gives dir, and what is made in it, to SYSTEM and
+// Administrators only (a protected DACL): the staging directory where
+// the package is extracted and config.cmd registers, which no job (the
+// service account is in Authenticated Users, which may change folders
+// made under C:\) may touch.
+func RestrictDir(dir string) error {
 	sd, err := windows.SecurityDescriptorFromString(adminsOnly)
 	if err != nil {
-		return fmt.Errorf("secure directory %s: %w", dir, err)
+		return err
 	}
 	dacl, _, err := sd.DACL()
 	if err != nil {
-		return fmt.Errorf("secure directory %s: %w", dir, err)
+		return err
 	}
 	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
 		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
-		return fmt.Errorf("secure directory %s: set its ACL: %w", dir, err)
+		return fmt.Errorf("set the ACL of %s: %w", dir, err)
+	}
+	return nil
+}
+
+// InheritACL makes dir (a tree moved out of a RestrictDir directory)
+// take its permissions from its new parent again: no explicit entry,
+// inheritance on, propagated to what it holds, as `icacls /reset /T`.
+func InheritACL(dir string) error {
+	// "D:" is an empty DACL, not a NULL one (which would let everyone in):
+	// with inheritance on, the parent's inheritable entries are all it has.
+	sd, err := windows.SecurityDescriptorFromString("D:")
+	if err != nil {
+		return err
+	}
+	empty, _, err := sd.DACL()
+	if err != nil {
+		return err
+	}
+	if empty == nil {
+		return fmt.Errorf("reset the ACL of %s: an empty DACL came back NULL", dir)
+	}
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.UNPROTECTED_DACL_SECURITY_INFORMATION, nil, nil, empty, nil); err != nil {
+		return fmt.Errorf("reset the ACL of %s: %w", dir, err)
 	}
 	return nil
 }

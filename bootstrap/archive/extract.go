@@ -90,6 +90,9 @@ func (s *Staged) Commit(dest string) error {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	s.removed = true
+	if err := platform.InheritACL(dest); err != nil {
+		return fmt.Errorf("install %s: %w", dest, err)
+	}
 	if err := os.Remove(s.wrapper); err != nil {
 		return fmt.Errorf("install %s: the tree is in place; remove %s: %w", dest, s.wrapper, err)
 	}
@@ -121,6 +124,9 @@ func (s *Staged) CommitReplacing(dest string) error {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	s.removed = true
+	if err := platform.InheritACL(dest); err != nil {
+		return fmt.Errorf("install %s: %w", dest, err)
+	}
 	if err := os.RemoveAll(s.wrapper); err != nil {
 		return fmt.Errorf("install %s: the new tree is in place; remove the old one: %w", dest, err)
 	}
@@ -212,7 +218,7 @@ func newStaging(dest string) (*Staged, error) {
 		return nil, fmt.Errorf("extract: create staging directory: %w", err)
 	}
 	st := &Staged{Dir: filepath.Join(wrapper, "tree"), wrapper: wrapper}
-	err = os.Chmod(wrapper, 0o700)
+	err = platform.RestrictDir(wrapper)
 	if err == nil {
 		err = os.Mkdir(st.Dir, 0o700)
 	}
