@@ -170,7 +170,10 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			// its _diag logs.
 			if t.finish != nil {
 				if ferr := t.finish(); ferr != nil {
-					log.Warn("--keep-on-failure: could not put the runner tree in place", "dir", dir, "err", ferr)
+					// Kept, it would be a registration nothing holds.
+					log.Warn("--keep-on-failure: the runner tree cannot be put in place: rolling back after all", "dir", dir, "err", ferr)
+					rb.run()
+					return
 				}
 			}
 			log.Warn("install failed: --keep-on-failure leaves what it created in place", "dir", dir)
@@ -193,7 +196,12 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	}
 	rb.push("forget "+dir+" in the trusted store", func() error {
 		if _, err := os.Lstat(dir); err == nil && prev != nil {
-			return st.Put(*prev) // the tree this run found is still there
+			// The tree this run found is still there. If config.sh ran in
+			// it (a prepared tree, in place), it is no longer as prepare
+			// left it: the next install extracts the package again.
+			back := *prev
+			back.Pristine = back.Pristine && t.regDir != dir
+			return st.Put(back)
 		}
 		return st.Delete(dir)
 	})
@@ -309,18 +317,29 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 		return tree{}, err
 	}
 	if rec != nil && rec.Pristine && src.SHA256 != "" && rec.Package.SHA256 == src.SHA256 {
-		// A golden image: the tree prepare extracted is still root's.
-		err := platform.CheckPristine(dir)
+		// A golden image: the tree prepare extracted is still root's. It
+		// is closed to everyone but root while config.sh writes the
+		// runner's credentials there (the real one writes its RSA key
+		// world-readable, then chmods it).
+		fi, err := os.Lstat(dir)
+		if err == nil {
+			err = platform.CheckPristine(dir)
+		}
+		if err == nil {
+			err = platform.RestrictDir(dir)
+		}
 		if err == nil {
 			err = writeEnv(dir, env)
 		}
 		if err == nil {
 			log.Info("runner directory prepared before: registering it, then handing it to the runner user", "dir", dir, "user", user)
 			return tree{regDir: dir, pkg: rec.Package, discard: func() {}, finish: once(func() error {
-				if uid < 0 {
-					return nil
+				if uid >= 0 {
+					if err := platform.ChownPristine(dir, uid, gid); err != nil {
+						return err
+					}
 				}
-				return platform.ChownPristine(dir, uid, gid)
+				return os.Chmod(dir, fi.Mode().Perm())
 			})}, nil
 		}
 		log.Warn("the prepared runner directory is not as prepare left it: extracting the package again", "dir", dir, "err", err)

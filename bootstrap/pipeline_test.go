@@ -1098,3 +1098,33 @@ func TestPipelineRefusesBeforeRegistering(t *testing.T) {
 		t.Errorf("something was done: %d requests, dir %v, service calls %q", n, p.dirExists(), p.svc.Calls())
 	}
 }
+
+// A golden image: prepare leaves the tree root's; install registers it in
+// place (config.sh as root, the directory closed meanwhile) and hands it
+// over. When config.sh fails there, the tree is no longer as prepare left
+// it: its record says so, and the next install extracts afresh.
+func TestPipelinePreparedTree(t *testing.T) {
+	p := newPipe(t)
+	o := p.options("pipe-gold")
+	if _, err := Prepare(context.Background(), p.deps, PrepareOptions{Dir: p.dir, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := p.store.Get(p.dir); rec == nil || !rec.Pristine {
+		t.Fatalf("prepared record %+v, want pristine", rec)
+	}
+	p.srv.FailAfterRegister("pipe-gold")
+	if _, err := p.install(o); failure.KindOf(err) != failure.RunnerConfig {
+		t.Fatalf("install with config.sh failing: %v", err)
+	}
+	rec, err := p.store.Get(p.dir)
+	if err != nil || rec == nil || rec.Pristine || rec.Runner != nil {
+		t.Errorf("record after the failed install in the prepared tree: %+v (%v), want kept, not pristine, no runner", rec, err)
+	}
+	res := p.mustInstall(o) // FailAfterRegister fails one registration
+	if res.Status != "online" {
+		t.Errorf("install after: %+v", res)
+	}
+	if fi, err := os.Stat(p.dir); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("runner directory mode %v (%v), want 0755 again", fi.Mode(), err)
+	}
+}

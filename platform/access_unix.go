@@ -185,7 +185,14 @@ func CheckNoOtherWriter(dir string) error { return checkChain(dir, true) }
 // another user can change (a root's link in a sticky /tmp is fine).
 // CheckNoOtherWriter checks the resolved chain; this checks the links
 // that lead there.
-func CheckNoOtherLink(path string) error {
+func CheckNoOtherLink(path string) error { return checkLinks(path, 0) }
+
+// checkLinks is CheckNoOtherLink, following each link's target (which
+// may hold links of its own) up to 40 links deep, as the kernel does.
+func checkLinks(path string, depth int) error {
+	if depth > 40 {
+		return fmt.Errorf("%s: too many levels of symbolic links", path)
+	}
 	p := filepath.Clean(path)
 	var prefixes []string
 	for q := p; ; q = filepath.Dir(q) {
@@ -211,6 +218,16 @@ func CheckNoOtherLink(path string) error {
 		}
 		if err := checkChain(filepath.Dir(q), true); err != nil {
 			return fmt.Errorf("%s is a symbolic link in a directory another user can change: %w", q, err)
+		}
+		target, err := os.Readlink(q)
+		if err != nil {
+			return err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(q), target)
+		}
+		if err := checkLinks(target, depth+1); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -254,10 +271,14 @@ func CheckRootFile(path string) error {
 	if err := CheckNoOtherLink(path); err != nil {
 		return err
 	}
-	if err := CheckNoOtherWriter(filepath.Dir(path)); err != nil {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(path)
+	if err := CheckNoOtherWriter(filepath.Dir(real)); err != nil {
+		return err
+	}
+	fi, err := os.Stat(real)
 	if err != nil {
 		return err
 	}

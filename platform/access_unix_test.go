@@ -151,12 +151,53 @@ func TestCheckNoOtherLink(t *testing.T) {
 	if err := os.Lchown(userLink, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
+	// root's link, in a root-only directory, whose target goes through
+	// nobody's link.
+	chain := filepath.Join(base, "chain")
+	if err := os.Symlink(userLink, chain); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		path string
 		ok   bool
-	}{{filepath.Join(rootLink, "runner"), true}, {filepath.Join(userLink, "runner"), false}, {filepath.Join(openLink, "runner"), false}, {filepath.Join(target, "runner"), true}} {
+	}{{filepath.Join(rootLink, "runner"), true}, {filepath.Join(userLink, "runner"), false}, {filepath.Join(openLink, "runner"), false}, {filepath.Join(target, "runner"), true},
+		{filepath.Join(chain, "runner"), false}} {
 		if err := CheckNoOtherLink(c.path); (err == nil) != c.ok {
 			t.Errorf("CheckNoOtherLink(%s) = %v, want ok=%v", c.path, err, c.ok)
 		}
+	}
+}
+
+// A root-owned file reached through root's link is still refused when
+// its real directory belongs to another user.
+func TestCheckRootFile(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: needs root (ownership)")
+	}
+	base := t.TempDir()
+	theirs := filepath.Join(base, "theirs")
+	if err := os.Mkdir(theirs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(theirs, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	ca := filepath.Join(theirs, "ca.pem")
+	if err := os.WriteFile(ca, []byte("pem"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(base, "ca.pem")
+	if err := os.Symlink(ca, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckRootFile(link); err == nil {
+		t.Error("a CA file in nobody's directory, reached through root's link, passed")
+	}
+	mine := filepath.Join(base, "mine.pem")
+	if err := os.WriteFile(mine, []byte("pem"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckRootFile(mine); err != nil {
+		t.Errorf("root's file in a root-only directory: %v", err)
 	}
 }

@@ -218,6 +218,15 @@ func newStaging(dest string) (*Staged, error) {
 		return nil, fmt.Errorf("extract: create staging directory: %w", err)
 	}
 	st := &Staged{Dir: filepath.Join(wrapper, "tree"), wrapper: wrapper}
+	if platform.Privileged() {
+		// Again, now that every parent exists: one another user made
+		// between the first check and MkdirAll (under a sticky /tmp) could
+		// let that user swap the wrapper.
+		if err := platform.CheckNoOtherWriter(wrapper); err != nil {
+			st.Discard()
+			return nil, failure.Wrap(failure.Usage, fmt.Errorf("extract: the runner directory %s must be in a directory only root can change: %w", dest, err))
+		}
+	}
 	err = platform.RestrictDir(wrapper)
 	if err == nil {
 		err = os.Mkdir(st.Dir, 0o700)

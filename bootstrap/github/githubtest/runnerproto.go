@@ -106,8 +106,9 @@ func (s *Server) ExitNext(scope, name string, code int) bool {
 	return false
 }
 
-// FailAfterRegister makes the registration of name succeed on the server
-// and then answer 500, as a runner that fails after the server call.
+// FailAfterRegister makes the next registration of name succeed on the
+// server and then answer 500, as a runner that fails after the server
+// call (once: the registration after it goes through).
 func (s *Server) FailAfterRegister(name string) { s.mu.Lock(); s.failAfter[name] = true; s.mu.Unlock() }
 
 // HoldOffline keeps the runner named name offline even while it
@@ -286,6 +287,7 @@ func (s *Server) runnerRegistration(w http.ResponseWriter, r *http.Request) {
 	rn.viaProtocol = true
 	rn.credential = "cred-" + randomToken()
 	if s.failAfter[req.Name] {
+		delete(s.failAfter, req.Name) // once
 		writeError(w, http.StatusInternalServerError, "Internal error after the runner was added")
 		return
 	}
