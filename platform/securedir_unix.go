@@ -49,6 +49,16 @@ func SecureDir(dir string) error {
 // directory no other user may enter while it is filled and registered.
 func RestrictDir(dir string) error { return os.Chmod(dir, 0o700) }
 
+// MkdirRestricted makes dir (not its parents) usable by its owner only
+// from its first moment (0700; no other user can have opened it before
+// RestrictDir). An existing dir is an error (fs.ErrExist).
+func MkdirRestricted(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700) // whatever the umask
+}
+
 // InheritACL does nothing outside Windows: a moved tree keeps its modes.
 func InheritACL(dir string) error { return nil }
 

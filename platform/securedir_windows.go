@@ -1,8 +1,12 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
@@ -15,7 +19,10 @@ const adminsOnly = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 // SecureDir makes dir and gives it (and what it holds) to SYSTEM and
 // Administrators only; a reparse point (link) in its place is refused.
 func SecureDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("secure directory %s: %w", dir, err)
+	}
+	if err := MkdirRestricted(dir); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("secure directory %s: %w", dir, err)
 	}
 	fi, err := os.Lstat(dir)
@@ -35,7 +42,7 @@ func SecureDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("secure directory %s: read its owner: %w", dir, err)
 	}
-	if !own.IsWellKnown(windows.WinBuiltinAdministratorsSid) && !own.IsWellKnown(windows.WinLocalSystemSid) {
+	if !own.IsWellKnown(windows.WinBuiltinAdministratorsSid) && !own.IsWellKnown(windows.WinLocalSystemSid) && !ownedByMe(own) {
 		return fmt.Errorf("secure directory %s: it is owned by %s, not by SYSTEM or Administrators: remove it or choose another directory", dir, own.String())
 	}
 	if err := RestrictDir(dir); err != nil {
@@ -61,6 +68,30 @@ func RestrictDir(dir string) error {
 	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
 		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
 		return fmt.Errorf("set the ACL of %s: %w", dir, err)
+	}
+	return nil
+}
+
+// MkdirRestricted makes dir (not its parents) with RestrictDir's ACL
+// from its first moment: created with it (CreateDirectory with that
+// security descriptor), so no other user can open it in between and keep
+// the handle. An existing dir is an error (fs.ErrExist).
+func MkdirRestricted(dir string) error {
+	sd, err := windows.SecurityDescriptorFromString(adminsOnly)
+	if err != nil {
+		return err
+	}
+	p, err := windows.UTF16PtrFromString(dir)
+	if err != nil {
+		return err
+	}
+	sa := &windows.SecurityAttributes{SecurityDescriptor: sd}
+	sa.Length = uint32(unsafe.Sizeof(*sa))
+	if err := windows.CreateDirectory(p, sa); err != nil {
+		if errors.Is(err, windows.ERROR_ALREADY_EXISTS) {
+			return &os.PathError{Op: "mkdir", Path: dir, Err: fs.ErrExist}
+		}
+		return &os.PathError{Op: "mkdir", Path: dir, Err: err}
 	}
 	return nil
 }
@@ -112,3 +143,11 @@ func CheckNoOtherLink(path string) error { return nil }
 
 // CheckNoOtherWriter is a no-op on Windows: see CheckRootOnly.
 func CheckNoOtherWriter(dir string) error { return nil }
+
+// ownedByMe reports whether sid is this process's own user (the owner of
+// what it creates where the default owner is the user, not the
+// Administrators group).
+func ownedByMe(sid *windows.SID) bool {
+	u, err := windows.GetCurrentProcessToken().GetTokenUser()
+	return err == nil && u.User.Sid.Equals(sid)
+}

@@ -3,6 +3,8 @@ package archive
 import (
 	"archive/tar"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -213,7 +215,7 @@ func newStaging(dest string) (*Staged, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("extract: create %s: %w", parent, err)
 	}
-	wrapper, err := os.MkdirTemp(parent, "."+filepath.Base(dest)+".staging-")
+	wrapper, err := mkdirStaging(parent, "."+filepath.Base(dest)+".staging-")
 	if err != nil {
 		return nil, fmt.Errorf("extract: create staging directory: %w", err)
 	}
@@ -227,10 +229,7 @@ func newStaging(dest string) (*Staged, error) {
 			return nil, failure.Wrap(failure.Usage, fmt.Errorf("extract: the runner directory %s must be in a directory only root can change: %w", dest, err))
 		}
 	}
-	err = platform.RestrictDir(wrapper)
-	if err == nil {
-		err = os.Mkdir(st.Dir, 0o700)
-	}
+	err = os.Mkdir(st.Dir, 0o700)
 	if err == nil {
 		err = os.Chmod(st.Dir, 0o755)
 	}
@@ -239,6 +238,24 @@ func newStaging(dest string) (*Staged, error) {
 		return nil, fmt.Errorf("extract: create staging directory: %w", err)
 	}
 	return st, nil
+}
+
+// mkdirStaging makes a new directory prefix+random in parent, closed to
+// everyone but its owner from the start (platform.MkdirRestricted).
+func mkdirStaging(parent, prefix string) (string, error) {
+	for range 16 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		dir := filepath.Join(parent, prefix+hex.EncodeToString(b[:]))
+		err := platform.MkdirRestricted(dir)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("no free name for %s* in %s", prefix, parent)
 }
 
 type extractor struct {
