@@ -158,7 +158,10 @@ func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
 		row("user", r.User)
 		row("package", r.Package)
 		row("version", r.Version)
-		if !r.Configured {
+		switch {
+		case r.RegistrationGone:
+			row("config", "registration gone: run `runnerctl install` again (it registers anew from a fresh extraction)")
+		case !r.Configured:
 			row("config", "not registered (no .runner)")
 		}
 		if r.Service != "" {

@@ -1020,6 +1020,9 @@ func TestPipelineReregistersFromAFreshTree(t *testing.T) {
 	if err := p.api.DeleteRunner(context.Background(), res.ID); err != nil {
 		t.Fatal(err)
 	}
+	if rep, err := Status(context.Background(), p.deps, p.dir); err != nil || !rep.RegistrationGone {
+		t.Errorf("status after the server lost the registration: %+v, %v; want registration gone", rep, err)
+	}
 	script := filepath.Join(p.dir, "config.sh")
 	marker := filepath.Join(t.TempDir(), "token-seen")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$ACTIONS_RUNNER_INPUT_TOKEN\" > "+marker+"\nexit 1\n"), 0o755); err != nil {

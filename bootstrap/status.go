@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/runnerctl/runnerctl/bootstrap/github"
@@ -27,6 +28,11 @@ type StatusReport struct {
 	Supervisor    string         `json:"supervisor,omitempty"`
 	Server        *github.Runner `json:"server,omitempty"`
 	ServerError   string         `json:"server_error,omitempty"`
+	// RegistrationGone: installed, but the server no longer has the
+	// registration or the directory no longer holds .runner (an
+	// ephemeral runner after its job, GitHub's removal after 14 days
+	// offline): `install` registers it again.
+	RegistrationGone bool `json:"registration_gone,omitempty"`
 }
 
 // Status reports a runner directory from the trusted store's record:
@@ -58,11 +64,17 @@ func Status(ctx context.Context, d Deps, dir string) (StatusReport, error) {
 	}
 	if api != nil && rep.ID != 0 {
 		r, err := api.GetRunner(ctx, rep.ID)
-		if err != nil {
+		switch {
+		case errors.Is(err, github.ErrNotFound):
+			rep.RegistrationGone = true
+		case err != nil:
 			rep.ServerError = err.Error()
-		} else {
+		default:
 			rep.Server = &r
 		}
+	}
+	if rep.Installed && !rep.Configured {
+		rep.RegistrationGone = true
 	}
 	return rep, nil
 }
