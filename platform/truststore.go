@@ -139,11 +139,17 @@ func CAFingerprint(pemPath string) (string, error) {
 // CATrustedByOS reports whether the OS already trusts every certificate
 // in the CA file at pemPath (each verifies with the system roots), so
 // there is nothing to add, and nothing runnerctl may remove. On Linux Go
-// reads the system bundle once per process: ask before AddTrustedCA.
+// reads the system bundle once per process: ask before AddTrustedCA. A
+// CA trusted only through what AddTrustedCA added is not (on Linux: its
+// file is there), so a second runner's install adds it again (the same
+// file) and records it, instead of recording that it need not be removed.
 func CATrustedByOS(pemPath string) (bool, error) {
 	b, err := readCA(pemPath)
 	if err != nil {
 		return false, err
+	}
+	if ownAnchor(b) {
+		return false, nil
 	}
 	for _, c := range b.certs {
 		if _, err := c.Verify(x509.VerifyOptions{KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {

@@ -120,6 +120,16 @@ func AddTrustedCA(pemPath string) (installed string, err error) {
 	return installed, nil
 }
 
+// ownAnchor reports whether the file AddTrustedCA writes for b is there.
+func ownAnchor(b caBundle) bool {
+	m, err := detectTrust(dirExists, toolFound)
+	if err != nil {
+		return false
+	}
+	_, err = os.Lstat(filepath.Join(m.dir, "runnerctl-"+b.sha256[:16]+m.ext))
+	return err == nil
+}
+
 // RemoveTrustedCA removes what AddTrustedCA added (its handle): the file,
 // then the bundles are rebuilt and the tool's links to the file removed.
 // A file already gone is no error (the bundles are rebuilt all the same:

@@ -260,6 +260,9 @@ func TestAddTrustedCA(t *testing.T) {
 	} else if err != nil {
 		t.Errorf("curl (OpenSSL's default store) does not verify the server after AddTrustedCA: %v", err)
 	}
+	if trusted, err := CATrustedByOS(caFile); err != nil || trusted {
+		t.Errorf("CATrustedByOS with only runnerctl's anchor = %v, %v; want false (it is ours to remove)", trusted, err)
+	}
 	again, err := AddTrustedCA(caFile)
 	if err != nil || again != installed {
 		t.Errorf("AddTrustedCA again = %q, %v; want %q", again, err, installed)
