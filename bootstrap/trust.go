@@ -58,9 +58,9 @@ func (OSTrustStore) TrustedByOS(p string) (bool, error)   { return platform.CATr
 func (OSTrustStore) Add(p string) (string, error)         { return platform.AddTrustedCA(p) }
 func (OSTrustStore) Remove(installed string) error        { return platform.RemoveTrustedCA(installed) }
 
-// otherCAs are the CAs the records reference, but dir's: what uninstall
-// and rollback of dir count references with. caOf gives a record's CA
-// (nil for none).
+// otherCAs are the CAs the records reference, but dir's ("": every
+// record's): what uninstall and rollback of dir count references with.
+// caOf gives a record's CA (nil for none): the trusted store's Record.CA.
 func otherCAs(recs []Record, dir string, caOf func(Record) *TrustedCA) []TrustedCA {
 	var out []TrustedCA
 	for _, r := range recs {
@@ -139,4 +139,48 @@ func untrustCA(ts TrustStore, ca *TrustedCA, others []TrustedCA, log *slog.Logge
 	}
 	log.Info("CA removed from the OS trust store: no runner needs it", "installed", ca.Installed)
 	return true, nil
+}
+
+// installCA is Install's step for --ca-file (caFile absolute), before
+// config.sh first talks to the server: trustCA against every record in
+// the store, dir's own old one too (a runner registered again keeps the
+// CA its record holds: nothing added, nothing to undo). What it adds, the
+// rollback removes unless another record references it by then. The
+// caller stores the result in dir's record (Record.CA) in the same Put
+// that first records dir, so that a failure kept by --keep-on-failure,
+// or a crash, leaves a record uninstall removes the CA with.
+func installCA(ts TrustStore, st Store, caFile, dir string, caOf func(Record) *TrustedCA, rb *rollback, log *slog.Logger) (*TrustedCA, error) {
+	recs, err := st.Records()
+	if err != nil {
+		return nil, err
+	}
+	ca, added, err := trustCA(ts, caFile, otherCAs(recs, "", caOf), log)
+	if err != nil || !added {
+		return ca, err
+	}
+	rb.push("remove the CA "+caFile+" from the OS trust store", func() error {
+		recs, err := st.Records()
+		if err != nil {
+			return err
+		}
+		_, err = untrustCA(ts, ca, otherCAs(recs, dir, caOf), log)
+		return err
+	})
+	return ca, nil
+}
+
+// removeUnusedCA is Uninstall's step: once dir's record is gone from the
+// store (after the service and the registration), its CA (the record's
+// CA, nil for none) leaves the OS trust store unless another record
+// references it.
+func removeUnusedCA(ts TrustStore, st Store, ca *TrustedCA, dir string, caOf func(Record) *TrustedCA, log *slog.Logger) error {
+	if ca == nil || ca.Installed == "" {
+		return nil
+	}
+	recs, err := st.Records()
+	if err != nil {
+		return err
+	}
+	_, err = untrustCA(ts, ca, otherCAs(recs, dir, caOf), log)
+	return err
 }

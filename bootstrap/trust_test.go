@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/platform"
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 // fakeTrust is an OS trust store in memory: CA files are named by their
@@ -220,5 +222,72 @@ func TestOtherCAs(t *testing.T) {
 	got := otherCAs(recs, "/a", func(r Record) *TrustedCA { return cas[r.Dir] })
 	if len(got) != 1 || got[0].SHA256 != "2" {
 		t.Errorf("otherCAs = %+v", got)
+	}
+}
+
+// installCA and removeUnusedCA against a real trusted store: the
+// rollback of a failed install, a runner registered again (its own old
+// record references the CA), two runners, uninstall in either order.
+func TestInstallCAStore(t *testing.T) {
+	needPrivileged(t)
+	st := Store{Dir: filepath.Join(platformtest.RootOnlyTempDir(t), "state")}
+	ts := newFakeTrust()
+	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cas := map[string]*TrustedCA{} // what Record.CA would hold
+	caOf := func(r Record) *TrustedCA { return cas[r.Dir] }
+	put := func(dir string, ca *TrustedCA) {
+		t.Helper()
+		cas[dir] = ca
+		if err := st.Put(Record{Dir: dir}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	del := func(dir string) *TrustedCA {
+		t.Helper()
+		ca := cas[dir]
+		delete(cas, dir)
+		if err := st.Delete(dir); err != nil {
+			t.Fatal(err)
+		}
+		return ca
+	}
+
+	// A failed install: its rollback forgets the record, then the CA.
+	rb := &rollback{log: lg}
+	ca, err := installCA(ts, st, "ca:aaaa", "/r/a", caOf, rb, lg)
+	if err != nil || ca == nil || len(ts.adds) != 1 {
+		t.Fatalf("installCA = %+v, %v; adds %v", ca, err, ts.adds)
+	}
+	put("/r/a", ca)
+	rb.push("forget /r/a", func() error { del("/r/a"); return nil })
+	rb.run()
+	if len(ts.store) != 0 {
+		t.Fatalf("after the rollback the OS store holds %v", ts.store)
+	}
+
+	// Installed; then registered again over its own record: shared with
+	// itself, and a failure of that re-run removes nothing.
+	a, err := installCA(ts, st, "ca:aaaa", "/r/a", caOf, &rollback{log: lg}, lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put("/r/a", a)
+	rb = &rollback{log: lg}
+	again, err := installCA(ts, st, "ca:aaaa", "/r/a", caOf, rb, lg)
+	if err != nil || *again != *a || len(rb.steps) != 0 || len(ts.adds) != 2 {
+		t.Fatalf("re-run: %+v, %v, %d rollback steps, adds %v", again, err, len(rb.steps), ts.adds)
+	}
+
+	// A second runner; uninstall of the first keeps the CA, of the last removes it.
+	b, err := installCA(ts, st, "ca:aaaa", "/r/b", caOf, &rollback{log: lg}, lg)
+	if err != nil || *b != *a {
+		t.Fatalf("second runner: %+v, %v", b, err)
+	}
+	put("/r/b", b)
+	if err := removeUnusedCA(ts, st, del("/r/a"), "/r/a", caOf, lg); err != nil || len(ts.store) != 1 {
+		t.Fatalf("first uninstall: %v, store %v", err, ts.store)
+	}
+	if err := removeUnusedCA(ts, st, del("/r/b"), "/r/b", caOf, lg); err != nil || len(ts.store) != 0 {
+		t.Fatalf("last uninstall: %v, store %v", err, ts.store)
 	}
 }
