@@ -21,4 +21,14 @@ type Deps struct {
 	Redactor *secret.Redactor
 	// Store is root's trusted record of this host's runners.
 	Store Store
+	// Trust is the OS trust store --ca-file goes into (nil: the real one).
+	Trust TrustStore
+}
+
+// trust is d.Trust, or the host's OS trust store.
+func (d Deps) trust() TrustStore {
+	if d.Trust == nil {
+		return OSTrustStore{}
+	}
+	return d.Trust
 }

@@ -190,7 +190,15 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		return res, err
 	}
 	prev := rec // a prepared tree, or one whose registration is gone
-	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, MadeAt: time.Now().UTC(), Runnerctl: o.Version}
+	// The runner (.NET), config.sh and jobs' tools trust the OS store
+	// only: a private CA goes there before config.sh talks to the server.
+	var ca *TrustedCA
+	if o.CAFile != "" {
+		if ca, err = installCA(d.trust(), st, o.CAFile, dir, recordCA, rb, log); err != nil {
+			return res, err
+		}
+	}
+	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, CA: ca, MadeAt: time.Now().UTC(), Runnerctl: o.Version}
 	if err := st.Put(*rec); err != nil {
 		return res, err
 	}

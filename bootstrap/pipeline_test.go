@@ -425,7 +425,7 @@ func newPipe(t *testing.T) *pipe {
 	p.dir, p.store = filepath.Join(work, "runner"), Store{Dir: filepath.Join(work, "state")}
 	p.exe = stableExecutable(t)
 	p.deps = Deps{API: p.api, Services: p.svc, Cache: &fetch.Cache{Dir: filepath.Join(work, "cache"), Log: log},
-		Fetcher: fetch.NewFetcher(nil, "runnerctl/test", io.Discard, log), Log: log, Redactor: &secret.Redactor{}, Store: p.store}
+		Fetcher: fetch.NewFetcher(nil, "runnerctl/test", io.Discard, log), Log: log, Redactor: &secret.Redactor{}, Store: p.store, Trust: newFakeTrust()}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("pipeline log:\n%s", p.log.all())
@@ -1129,5 +1129,27 @@ func TestPipelinePreparedTree(t *testing.T) {
 	}
 	if fi, err := os.Stat(p.dir); err != nil || fi.Mode().Perm() != 0o755 {
 		t.Errorf("runner directory mode %v (%v), want 0755 again", fi.Mode(), err)
+	}
+}
+
+// --ca-file goes into the OS trust store (the runner and jobs' tools
+// trust only that) before config.sh, is recorded, and leaves with the
+// last runner that needs it.
+func TestPipelineCAFileInTheOSTrustStore(t *testing.T) {
+	p := newPipe(t)
+	ts := newFakeTrust()
+	p.deps.Trust = ts
+	o := p.options("pipe-ca")
+	o.CAFile = "ca:0123"
+	p.mustInstall(o)
+	rec, err := p.store.Get(p.dir)
+	if err != nil || rec == nil || rec.CA == nil || rec.CA.SHA256 != "0123" || rec.CA.Installed == "" || len(ts.adds) != 1 {
+		t.Fatalf("record %+v (%v), adds %q: want the CA installed and recorded", rec, err, ts.adds)
+	}
+	if _, err := Uninstall(context.Background(), p.deps, UninstallOptions{Dir: p.dir}); err != nil {
+		t.Fatal(err)
+	}
+	if len(ts.removes) != 1 || len(ts.store) != 0 {
+		t.Errorf("after the last uninstall: removes %q, store %v; want the CA removed", ts.removes, ts.store)
 	}
 }

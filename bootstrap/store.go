@@ -48,9 +48,12 @@ type Record struct {
 	Pristine bool `json:"pristine,omitempty"`
 	// User runs the runner and owns the tree; "" is root (AllowRoot) or,
 	// when runnerctl is not root, the user who installed it.
-	User      string    `json:"user,omitempty"`
-	AllowRoot bool      `json:"allow_root,omitempty"`
-	MadeAt    time.Time `json:"made_at"`
+	User      string `json:"user,omitempty"`
+	AllowRoot bool   `json:"allow_root,omitempty"`
+	// CA is the --ca-file install put into the OS trust store (the last
+	// runner's uninstall takes it out again).
+	CA     *TrustedCA `json:"ca,omitempty"`
+	MadeAt time.Time  `json:"made_at"`
 	// Runnerctl is the version that made the record.
 	Runnerctl string        `json:"runnerctl_version,omitempty"`
 	Runner    *RunnerRecord `json:"runner,omitempty"`
@@ -227,6 +230,9 @@ func (s Store) recordBinary(bin binaryPlan) error {
 		return nil
 	})
 }
+
+// recordCA is a record's CA (installCA and removeUnusedCA count by it).
+func recordCA(r Record) *TrustedCA { return r.CA }
 
 // notInstalled is the error for a directory the store knows nothing of.
 func (s Store) notInstalled(dir string) error {

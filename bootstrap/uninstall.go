@@ -100,6 +100,9 @@ func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult
 	if err := st.Delete(dir); err != nil {
 		return res, err
 	}
+	if err := removeUnusedCA(d.trust(), st, rec.CA, dir, recordCA, log); err != nil {
+		log.Warn("could not take the CA install added out of the OS trust store", "err", err)
+	}
 	if err := removeUnusedBinary(st, log); err != nil {
 		log.Warn("could not remove the runnerctl copy install placed for the services", "err", err)
 	}
