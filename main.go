@@ -134,6 +134,11 @@ func newApp(env *cmdEnv) *cli.App {
 				installFlags(), func(c *cli.Context, e bootstrap.Env) error {
 					return bootstrap.RunInstall(c.Context, e, c.String("url"), installOptions(c))
 				}),
+			cmd("doctor", "check this host for an install, or why its runner never shows up: network, TLS, credential, clock, disk, libraries, service manager, user, --dir",
+				"runnerctl doctor [--url URL] [--dir D] [--user U] [--output json]     (exit 0 without a failed check, else the first one's: 2 host/network config, 3 credential, 4 target not found, 7 no service manager)",
+				slices.Concat(runnerDirFlags(), targetFlags()), func(c *cli.Context, e bootstrap.Env) error {
+					return bootstrap.RunDoctor(c.Context, e, bootstrap.DoctorOptions{URL: c.String("url"), Dir: c.String("dir"), User: c.String("user")})
+				}),
 			cmd("uninstall", "stop and remove the service, the registration (config.sh remove, else by id) and the directory",
 				"runnerctl uninstall [--dir D | --all] [--keep-files]",
 				lifecycleFlags(boolFlag("keep-files", "keep the runner directory (the registration and the service still go)")),
@@ -272,10 +277,8 @@ func packageFlags() []cli.Flag {
 }
 
 func runnerDirFlags() []cli.Flag {
-	return []cli.Flag{
-		strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
-		strFlag("user", "the unprivileged user the runner runs as (created as a system user when missing, as root on Linux)", "runner"),
-	}
+	return []cli.Flag{strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
+		strFlag("user", "the unprivileged user the runner runs as (created as a system user when missing, as root on Linux)", "runner")}
 }
 
 func installFlags() []cli.Flag {
@@ -294,6 +297,7 @@ func installFlags() []cli.Flag {
 		strFlag("bin-dir", "where to put the runnerctl the service runs (default: "+platform.DefaultBinDir()+", unless runnerctl already runs from a root-owned directory outside /tmp and home directories)", ""),
 		durationFlag("wait", "how long to wait for the runner to show online (0: do not wait)", 2*time.Minute),
 		boolFlag("keep-on-failure", "on failure, keep what this run created (directory, registration, service) for debugging"),
+		boolFlag("install-dependencies", "run the package's bin/installdependencies.sh (as root, before config.sh) when the runner's shared libraries are missing"),
 	}, targetFlags())
 }
 
@@ -372,13 +376,9 @@ func packageOptions(c *cli.Context) bootstrap.PackageOptions {
 func installOptions(c *cli.Context) bootstrap.InstallOptions {
 	return bootstrap.InstallOptions{
 		Package: packageOptions(c), Dir: c.String("dir"), User: c.String("user"), AllowRoot: c.Bool("allow-root"),
-		Runner: runner.Config{
-			Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
-			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"),
-			DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace"),
-		},
-		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"),
-		BinDir: c.String("bin-dir"),
+		Runner: runner.Config{Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
+			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"), DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace")},
+		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"),
 	}
 }
 

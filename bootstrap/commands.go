@@ -440,3 +440,19 @@ func absDir(dir string) (string, error) {
 	}
 	return abs, nil
 }
+
+// RunDoctor runs doctor's checks and prints them; the error's kind is
+// the first failing check's class (doctor.go).
+func RunDoctor(ctx context.Context, e Env, o DoctorOptions) error {
+	c := e.Conn
+	c.Log, c.Redactor, c.Version = e.Log, e.Redactor, e.Version
+	d := DoctorDeps{Conn: c, Store: e.store(), Log: e.Log, Services: e.Services}
+	if e.Services == nil {
+		d.Services = noServices{}
+	}
+	checks := Doctor(ctx, d, o)
+	if err := WriteDoctor(e.Stdout, e.Format, checks); err != nil {
+		return err
+	}
+	return DoctorError(checks)
+}

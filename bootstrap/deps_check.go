@@ -189,8 +189,12 @@ type DependencyError struct {
 }
 
 func (e *DependencyError) Error() string {
-	msg := fmt.Sprintf("the runner needs shared libraries this host lacks: %s (config.sh would refuse); rerun with --install-dependencies (it runs the package's bin/installdependencies.sh as root before config.sh)",
-		strings.Join(e.Missing, ", "))
+	return fmt.Sprintf("the runner needs shared libraries this host lacks: %s (config.sh would refuse); %s", strings.Join(e.Missing, ", "), e.Fix())
+}
+
+// Fix says how to get the missing libraries.
+func (e *DependencyError) Fix() string {
+	msg := "run install with --install-dependencies (it runs the package's bin/installdependencies.sh as root before config.sh)"
 	if e.Packages != "" {
 		return msg + ", or install them: " + e.Packages
 	}

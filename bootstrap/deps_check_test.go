@@ -169,7 +169,7 @@ func TestDependencyError(t *testing.T) {
 	if !errors.As(err, &de) || failure.KindOf(err) != failure.Usage {
 		t.Fatalf("%v: not a usage DependencyError", err)
 	}
-	for _, want := range []string{"libicu, libssl", "--install-dependencies", "bin/installdependencies.sh", "apt-get install -y libicuNN libssl3"} {
+	for _, want := range []string{"libicu, libssl", "run install with --install-dependencies", "bin/installdependencies.sh", "apt-get install -y libicuNN libssl3"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}

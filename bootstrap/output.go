@@ -267,3 +267,25 @@ func NewLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	}
 	return nil, failure.Wrap(failure.Usage, fmt.Errorf("--log-format %q: use text or json", format))
 }
+
+// WriteDoctor prints doctor's checks: one line each, ✓ ok, ! warn, ✗
+// fail, with the fix after a failing or warning one; or a JSON list.
+func WriteDoctor(w io.Writer, f Format, checks []Check) error {
+	if f == "json" {
+		if checks == nil {
+			checks = []Check{}
+		}
+		return WriteJSON(w, checks)
+	}
+	mark := map[CheckStatus]string{CheckOK: "✓", CheckWarn: "!", CheckFail: "✗"}
+	for _, c := range checks {
+		line := fmt.Sprintf("%s %-16s %s", mark[c.Status], c.Name, c.Message)
+		if c.Fix != "" && c.Status != CheckOK {
+			line += " — fix: " + c.Fix
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
