@@ -276,12 +276,19 @@ func (dc *doctor) endpoint(ctx context.Context, label string, u *url.URL) (time.
 // trusted it. A certificate that only --ca-file makes trusted is noted:
 // the runner's listener and config.sh trust the OS store only.
 func (dc *doctor) tlsOK(cs *tls.ConnectionState) string {
-	msg := "TLS " + tls.VersionName(cs.Version)
+	msg := tls.VersionName(cs.Version)
 	if len(cs.PeerCertificates) == 0 {
 		return msg
 	}
 	leaf := cs.PeerCertificates[0]
-	msg += fmt.Sprintf(", certificate for %s issued by %q", leaf.Subject.CommonName, leaf.Issuer.String())
+	names := leaf.DNSNames
+	for _, ip := range leaf.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if leaf.Subject.CommonName != "" {
+		names = append([]string{leaf.Subject.CommonName}, names...)
+	}
+	msg += fmt.Sprintf(", certificate for %s issued by %q", strings.Join(names, ","), leaf.Issuer.String())
 	inter := x509.NewCertPool()
 	for _, c := range cs.PeerCertificates[1:] {
 		inter.AddCert(c)
