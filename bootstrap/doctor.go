@@ -76,6 +76,12 @@ type DoctorOptions struct {
 	// URL is --url ("": the record of Dir names it, else the network,
 	// credential and clock checks are skipped).
 	URL, Dir, User string
+	// Preflight is install's run (see Preflight): no API request (install's
+	// own first calls prove the credential, and a test's fault queue is
+	// theirs), no library check with InstallDependencies (the staged
+	// tree's check follows, CheckRunnerDependencies), no service manager
+	// check with NoService.
+	Preflight, InstallDependencies, NoService bool
 }
 
 // DoctorDeps is what the checks use; tests replace parts.
@@ -96,10 +102,11 @@ type DoctorDeps struct {
 }
 
 type doctor struct {
-	d      DoctorDeps
-	checks []Check
-	tr     *http.Transport
-	caNote string // "the system store" or "the system store and --ca-file F"
+	d         DoctorDeps
+	preflight bool
+	checks    []Check
+	tr        *http.Transport
+	caNote    string // "the system store" or "the system store and --ca-file F"
 }
 
 func (dc *doctor) add(name string, st CheckStatus, kind failure.Kind, msg, fix string) {
@@ -124,7 +131,7 @@ func Doctor(ctx context.Context, d DoctorDeps, o DoctorOptions) []Check {
 	if d.FreeSpace == nil {
 		d.FreeSpace = platform.FreeSpace
 	}
-	dc := &doctor{d: d}
+	dc := &doctor{d: d, preflight: o.Preflight}
 	dir, dirErr := absDir(o.Dir)
 	if o.URL == "" && dirErr == nil {
 		if rec, err := d.Store.Get(dir); err == nil && rec != nil && rec.Runner != nil {
@@ -143,7 +150,7 @@ func Doctor(ctx context.Context, d DoctorDeps, o DoctorOptions) []Check {
 	} else {
 		dc.network(ctx, o.URL)
 	}
-	dc.local(dir, dirErr, o.User)
+	dc.local(dir, dirErr, o)
 	return dc.checks
 }
 
@@ -195,7 +202,7 @@ func (dc *doctor) network(ctx context.Context, rawURL string) {
 	if !date.IsZero() {
 		dc.clock(date)
 	}
-	if !apiOK {
+	if !apiOK || dc.preflight {
 		return
 	}
 	dl := dc.credential(ctx, t)
@@ -506,21 +513,25 @@ func runnersPath(t github.Target) string {
 
 // local checks this host: --dir, disk space, libraries, service
 // manager, the runner user.
-func (dc *doctor) local(dir string, dirErr error, user string) {
+func (dc *doctor) local(dir string, dirErr error, o DoctorOptions) {
 	if dirErr != nil {
 		dc.add("dir", CheckFail, failure.Usage, dirErr.Error(), "give --dir")
 		return
 	}
-	dc.dir(dir, user)
+	dc.dir(dir, o.User)
 	dc.disk(dir)
-	dc.libraries()
-	if p := dc.d.Services.Platform(); p == "" {
+	if !o.Preflight || !o.InstallDependencies {
+		dc.libraries()
+	}
+	switch p := dc.d.Services.Platform(); {
+	case o.Preflight && o.NoService: // none is needed
+	case p == "":
 		dc.add("service manager", CheckFail, failure.Service, "no service manager found (systemd, SysV init, launchd or the Windows SCM)",
 			"install with --no-service and run `runnerctl run --dir "+dir+"` under your own supervisor")
-	} else {
+	default:
 		dc.add("service manager", CheckOK, 0, p, "")
 	}
-	dc.user(user)
+	dc.user(o.User)
 }
 
 func (dc *doctor) dir(dir, user string) {
@@ -651,3 +662,32 @@ func (dc *doctor) user(user string) {
 type noServices struct{}
 
 func (noServices) Platform() string { return "" }
+
+// Preflight is doctor as install's first step (issue 11 item 3): the
+// checks of Doctor without API requests (o.Preflight is set), with the
+// connection e has. Warnings are logged; the failures make the error,
+// with the first one's class, each with its fix. o.User is "" or "root"
+// for an --allow-root runner.
+func Preflight(ctx context.Context, e Env, url string, o DoctorOptions) error {
+	c := e.Conn
+	c.Log, c.Redactor, c.Version = e.Log, e.Redactor, e.Version
+	d := DoctorDeps{Conn: c, Store: e.store(), Log: e.Log, Services: e.Services}
+	if e.Services == nil {
+		d.Services = noServices{}
+	}
+	o.URL, o.Preflight = url, true
+	checks := Doctor(ctx, d, o)
+	var fails []string
+	for _, ch := range checks {
+		switch ch.Status {
+		case CheckWarn:
+			e.Log.Warn("preflight: "+ch.Message, "check", ch.Name, "fix", ch.Fix)
+		case CheckFail:
+			fails = append(fails, ch.Name+": "+ch.Message+"; fix: "+ch.Fix)
+		}
+	}
+	if err := DoctorError(checks); err != nil {
+		return failure.Wrap(failure.KindOf(err), fmt.Errorf("install: preflight (runnerctl doctor): %s", strings.Join(fails, "; ")))
+	}
+	return nil
+}

@@ -251,3 +251,39 @@ func TestDoctorUnreachableDir(t *testing.T) {
 		t.Fatalf("json %s: %v", out.String(), err)
 	}
 }
+
+// TestPreflight: install's run of doctor asks the API nothing (a test's
+// fault queue and request counts stay install's), passes on a healthy
+// host and fails before anything happens on an untrusted CA, naming the fix.
+func TestPreflight(t *testing.T) {
+	srv := githubtest.NewUnstarted()
+	srv.StartTLS()
+	defer srv.Close()
+	e := Env{Log: slog.New(slog.DiscardHandler), StateDir: filepath.Join(t.TempDir(), "state"), Services: &fakeServices{},
+		Conn: doctorDeps(t, githubtest.Token).Conn}
+	o := DoctorOptions{Dir: filepath.Join(t.TempDir(), "r"), InstallDependencies: true}
+	err := Preflight(context.Background(), e, srv.URL+"/acme", o)
+	if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "install: preflight (runnerctl doctor): api tls: ") || !strings.Contains(err.Error(), "fix: give --ca-file") {
+		t.Fatalf("untrusted CA: %v", err)
+	}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.Conn.CAFile = ca
+	if err := Preflight(context.Background(), e, srv.URL+"/acme", o); err != nil {
+		t.Fatalf("healthy: %v", err)
+	}
+	if rs := srv.Requests(); len(rs) != 0 {
+		t.Fatalf("the preflight asked the API: %+v", rs)
+	}
+	// --no-service needs no service manager.
+	e.Services = nil // none found
+	if err := Preflight(context.Background(), e, srv.URL+"/acme", o); failure.KindOf(err) != failure.Service || !strings.Contains(err.Error(), "--no-service") {
+		t.Fatalf("no service manager: %v", err)
+	}
+	o.NoService = true
+	if err := Preflight(context.Background(), e, srv.URL+"/acme", o); err != nil {
+		t.Fatalf("--no-service without a manager: %v", err)
+	}
+}
