@@ -78,10 +78,11 @@ type DoctorOptions struct {
 	URL, Dir, User string
 	// Preflight is install's run (see Preflight): no API request (install's
 	// own first calls prove the credential, and a test's fault queue is
-	// theirs), no library check with InstallDependencies (the staged
-	// tree's check follows, CheckRunnerDependencies), no service manager
-	// check with NoService.
-	Preflight, InstallDependencies, NoService bool
+	// theirs); no host library check (install checks the staged tree's
+	// needs, CheckRunnerDependencies, which --install-dependencies can
+	// meet); the runner user and its reach only as root, as install does;
+	// no service manager check with NoService.
+	Preflight, NoService bool
 }
 
 // DoctorDeps is what the checks use; tests replace parts.
@@ -518,9 +519,13 @@ func (dc *doctor) local(dir string, dirErr error, o DoctorOptions) {
 		dc.add("dir", CheckFail, failure.Usage, dirErr.Error(), "give --dir")
 		return
 	}
-	dc.dir(dir, o.User)
+	user := o.User
+	if o.Preflight && !platform.Privileged() {
+		user = "" // install as another user runs the runner as itself
+	}
+	dc.dir(dir, user)
 	dc.disk(dir)
-	if !o.Preflight || !o.InstallDependencies {
+	if !o.Preflight {
 		dc.libraries()
 	}
 	switch p := dc.d.Services.Platform(); {
@@ -531,7 +536,9 @@ func (dc *doctor) local(dir string, dirErr error, o DoctorOptions) {
 	default:
 		dc.add("service manager", CheckOK, 0, p, "")
 	}
-	dc.user(o.User)
+	if !o.Preflight || user != "" {
+		dc.user(user)
+	}
 }
 
 func (dc *doctor) dir(dir, user string) {

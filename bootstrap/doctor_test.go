@@ -261,7 +261,7 @@ func TestPreflight(t *testing.T) {
 	defer srv.Close()
 	e := Env{Log: slog.New(slog.DiscardHandler), StateDir: filepath.Join(t.TempDir(), "state"), Services: &fakeServices{},
 		Conn: doctorDeps(t, githubtest.Token).Conn}
-	o := DoctorOptions{Dir: filepath.Join(t.TempDir(), "r"), InstallDependencies: true}
+	o := DoctorOptions{Dir: filepath.Join(t.TempDir(), "r")}
 	err := Preflight(context.Background(), e, srv.URL+"/acme", o)
 	if failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "install: preflight (runnerctl doctor): api tls: ") || !strings.Contains(err.Error(), "fix: give --ca-file") {
 		t.Fatalf("untrusted CA: %v", err)
