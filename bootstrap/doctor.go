@@ -523,7 +523,9 @@ func (dc *doctor) local(dir string, dirErr error, o DoctorOptions) {
 	if o.Preflight && !platform.Privileged() {
 		user = "" // install as another user runs the runner as itself
 	}
-	dc.dir(dir, user)
+	if dc.dir(dir, user) && o.Preflight {
+		user = "" // install keeps the runner's recorded user (and says so when --user differs)
+	}
 	dc.disk(dir)
 	if !o.Preflight {
 		dc.libraries()
@@ -541,18 +543,24 @@ func (dc *doctor) local(dir string, dirErr error, o DoctorOptions) {
 	}
 }
 
-func (dc *doctor) dir(dir, user string) {
+// dir checks --dir and whether the runner user can reach it; it
+// reports whether dir holds an installed runner.
+func (dc *doctor) dir(dir, user string) (installed bool) {
 	canon, err := runnerDir(dir)
 	if err != nil {
 		dc.add("dir", CheckFail, failure.Usage, err.Error(), "choose a --dir under root-owned parents (the default is "+platform.DefaultRunnerDir()+")")
-		return
+		return false
 	}
 	rec, err := dc.d.Store.Get(canon)
 	switch {
 	case err != nil:
 		dc.add("dir", CheckWarn, 0, "the trusted store: "+err.Error(), "run as root, or give --state-dir")
 	case rec != nil && rec.Runner != nil:
+		installed = true
 		dc.add("dir", CheckOK, 0, fmt.Sprintf("%s holds runner %q for %s", canon, rec.Runner.Name, rec.Runner.URL), "")
+		if dc.preflight {
+			return true
+		}
 	case rec != nil:
 		dc.add("dir", CheckOK, 0, canon+" holds a prepared (not registered) runner", "")
 	default:
@@ -563,7 +571,7 @@ func (dc *doctor) dir(dir, user string) {
 		}
 	}
 	if user == "" || user == "root" || !platform.RunsAsUser() {
-		return
+		return installed
 	}
 	err = platform.CheckReachable(canon, user)
 	var ae *platform.AccessError
@@ -576,6 +584,7 @@ func (dc *doctor) dir(dir, user string) {
 	default:
 		dc.add("dir reachable", CheckOK, 0, fmt.Sprintf("the runner user %s can enter every parent of %s", user, canon), "")
 	}
+	return installed
 }
 
 // disk checks the free space where the package is extracted: the
