@@ -1,7 +1,9 @@
 package bootstrap
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,6 +142,26 @@ func TestMissingLibrariesNeeded(t *testing.T) {
 	}
 	if !slices.Contains(missing, "lib"+stub+".so") {
 		t.Fatalf("missing = %v, want lib%s.so", missing, stub)
+	}
+	// Install's preflight: refused with the library named; with
+	// --install-dependencies the package's script runs (in the tree, as
+	// us) and what it provides counts (here it copies the library into bin/).
+	err = CheckRunnerDependencies(context.Background(), dir, false, slog.New(slog.DiscardHandler))
+	var de *DependencyError
+	if !errors.As(err, &de) || !slices.Contains(de.Missing, "lib"+stub+".so") || failure.KindOf(err) != failure.Usage {
+		t.Fatalf("preflight without --install-dependencies: %v", err)
+	}
+	script := "#!/bin/sh\nset -e\n[ \"$(pwd)\" = " + dir + " ]\ncp " + filepath.Join(work, "lib"+stub+".so") + " bin/\n"
+	if err := os.WriteFile(filepath.Join(dir, "bin", "installdependencies.sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// (A host without libicu or libssl still lacks those: only the stub counts here.)
+	de = nil
+	if err := CheckRunnerDependencies(context.Background(), dir, true, slog.New(slog.DiscardHandler)); err != nil && (!errors.As(err, &de) || slices.Contains(de.Missing, "lib"+stub+".so")) {
+		t.Fatalf("after installdependencies.sh: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bin", "lib"+stub+".so")); err != nil {
+		t.Fatalf("installdependencies.sh did not run in the tree: %v", err)
 	}
 	// The tree's own bin/ is searched ($ORIGIN): with the stub there, nothing is missing of it.
 	dir = fakeTree(t, map[string]string{"libcoreclr.so": filepath.Join(work, "libcoreclr.so"), "lib" + stub + ".so": filepath.Join(work, "lib"+stub+".so")})
