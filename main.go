@@ -378,7 +378,7 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Package: packageOptions(c), Dir: c.String("dir"), User: c.String("user"), AllowRoot: c.Bool("allow-root"),
 		Runner: runner.Config{Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
 			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"), DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace")},
-		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"),
+		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"),
 	}
 }
 

@@ -287,6 +287,15 @@ func RunInstall(ctx context.Context, e Env, url string, o InstallOptions) error 
 	if err != nil {
 		return err
 	}
+	// doctor's local checks first (no request): a host that cannot work
+	// fails here, naming the fix, before anything is downloaded or made.
+	pu := o.User
+	if o.AllowRoot {
+		pu = ""
+	}
+	if err := Preflight(ctx, e, url, DoctorOptions{Dir: o.Dir, User: pu, NoService: o.NoService}); err != nil {
+		return err
+	}
 	d, err := e.deps(c)
 	if err != nil {
 		return err

@@ -34,7 +34,10 @@ type InstallOptions struct {
 	User string
 	// AllowRoot runs the runner as root (RUNNER_ALLOW_RUNASROOT).
 	AllowRoot bool
-	Runner    runner.Config
+	// InstallDependencies runs the package's bin/installdependencies.sh
+	// (as root, in the staging tree) when the runner's libraries are missing.
+	InstallDependencies bool
+	Runner              runner.Config
 	// Env holds the user's KEY=VALUE lines for the runner's .env (--env);
 	// Proxy and CAFile (as NODE_EXTRA_CA_CERTS) are added to them.
 	Env       []string
@@ -187,6 +190,12 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		return res, fmt.Errorf("install: %w", err)
 	}
 	if t, err = newTree(ctx, d, o, rec, user, envLines); err != nil {
+		return res, err
+	}
+	// The runner's own libraries, checked in the tree config.sh will run
+	// in (its check would fail after the token was minted, naming a
+	// directory the rollback removes).
+	if err := CheckRunnerDependencies(ctx, t.regDir, o.InstallDependencies, log); err != nil {
 		return res, err
 	}
 	prev := rec // a prepared tree, or one whose registration is gone
