@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	"github.com/runnerctl/runnerctl/platform"
 )
@@ -20,11 +21,47 @@ func prepareCommand(cmd *exec.Cmd, name string) error {
 	return platform.RunAs(cmd, name)
 }
 
-// interruptGroup sends SIGINT to the listener's process group: the
-// runner's graceful stop (it cancels a running job).
-func interruptGroup(cmd *exec.Cmd) error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
+// interruptListener sends SIGINT to the listener's pid only, as the
+// official RunnerService.js does: the runner's graceful stop, in which the
+// listener cancels a running job through Runner.Worker, which cancels the
+// steps in order and reports the job. Not to its process group: that would
+// interrupt the worker and the steps behind the listener's back, and kill
+// a self-update's _update.sh, which the real listener starts in its own
+// group (.NET Process.Start, no setsid) and which must not die half-way.
+func interruptListener(cmd *exec.Cmd) error { return syscall.Kill(cmd.Process.Pid, syscall.SIGINT) }
 
+// killGroup kills the listener's whole group when it did not stop in
+// time. A self-update's _update.sh in that group is still waiting for the
+// listener to exit (its first step) and dies with it, before it has moved
+// anything: SIGKILL reaches every member of the group at once.
 func killGroup(cmd *exec.Cmd) error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+
+// signalGroup sends sig to process group pgid; groupAlive reports whether
+// a process is left in it (one we may not signal counts).
+func signalGroup(pgid int, sig syscall.Signal) error { return syscall.Kill(-pgid, sig) }
+
+func groupAlive(pgid int) bool {
+	if pgid <= 0 {
+		return false
+	}
+	err := syscall.Kill(-pgid, 0)
+	return err == nil || err == syscall.EPERM
+}
+
+// cleanupGroup ends what is left in the listener's process group once the
+// listener exited (and a self-update finished): a job's background
+// processes. SIGTERM first, SIGKILL after grace.
+func cleanupGroup(pgid int, grace time.Duration) {
+	if !groupAlive(pgid) {
+		return
+	}
+	_ = signalGroup(pgid, syscall.SIGTERM)
+	deadline := time.Now().Add(grace)
+	for groupAlive(pgid) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = signalGroup(pgid, syscall.SIGKILL)
+}
 
 func exitedBySignal(ee *exec.ExitError) bool {
 	ws, ok := ee.Sys().(syscall.WaitStatus)

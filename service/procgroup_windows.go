@@ -3,6 +3,7 @@ package service
 import (
 	"os/exec"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/windows"
 )
@@ -21,6 +22,16 @@ func interruptGroup(cmd *exec.Cmd) error {
 }
 
 func killGroup(cmd *exec.Cmd) error { return cmd.Process.Kill() }
+
+// interruptListener is interruptGroup on Windows: the console control
+// event goes to the group the listener leads.
+func interruptListener(cmd *exec.Cmd) error { return interruptGroup(cmd) }
+
+// groupAlive and cleanupGroup: Windows has no process group to clean up
+// after the listener (the SCM's job object is not ours).
+func groupAlive(int) bool { return false }
+
+func cleanupGroup(int, time.Duration) {}
 
 func exitedBySignal(*exec.ExitError) bool { return false }
 

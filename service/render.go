@@ -11,8 +11,11 @@ import (
 	"github.com/runnerctl/runnerctl/platform"
 )
 
-// StopTimeout bounds a service stop: the supervisor gives the listener 30 s
-// to cancel a running job (its own bound on SIGTERM) and then kills it.
+// stopTimeoutSec bounds a service stop (systemd TimeoutStopSec=, launchd
+// ExitTimeOut, the init script's wait), as the official unit's 5min: the
+// supervisor gives the listener 30 s to cancel a running job (its own
+// bound on SIGTERM) and kills it, then waits up to 30 s for a self-update
+// to finish and 5 s for what the listener left: all well within.
 const stopTimeoutSec = 300
 
 // ExitNoRestart is the exit status of `runnerctl run` that asks the
@@ -145,10 +148,22 @@ func systemdValue(field, v string) (string, error) {
 }
 
 // SystemdUnit renders the unit: after the network is up, restarted when
-// runnerctl run fails (not when the listener stopped for good), SIGTERM
-// to runnerctl run only (KillMode=mixed: it turns it into the listener's
-// graceful SIGINT) and SIGKILL to the whole cgroup if it is not done in
-// TimeoutStopSec.
+// runnerctl run fails (not when the listener stopped for good: exit
+// ExitNoRestart), SIGTERM to runnerctl run only.
+//
+// KillMode=mixed, not the official unit's KillMode=process: SIGTERM goes
+// to runnerctl run alone (which turns it into the listener's graceful
+// SIGINT), and once runnerctl run has exited systemd SIGKILLs whatever is
+// left in the unit's cgroup, so that a job's background processes, even
+// those that left the listener's process group (setsid, daemons), never
+// outlive the service (with KillMode=process they stay until the next
+// boot). What this would kill half-way is a self-update's _update.sh,
+// which the listener starts in its group and which swaps bin/ after the
+// listener exits: runnerctl run therefore never exits while one is in
+// progress; on a stop it waits for update.finished (Supervisor.Run,
+// bounded by its UpdateWait, well within TimeoutStopSec) and only then
+// ends the listener's group and exits. The remaining risk is runnerctl
+// run itself dying (SIGKILL, a crash) in the seconds an update takes.
 func SystemdUnit(s platform.ServiceSpec) (string, error) {
 	if err := checkUnix("systemd", s); err != nil {
 		return "", err
@@ -301,13 +316,19 @@ EOF
             pid=$(cat "$pid_file")
             echo "Stopping $name"
             kill -TERM "$pid"
+            # The supervisor stops the listener (SIGINT to its pid, as
+            # the official wrapper), waits for a self-update in progress
+            # to finish and ends what the listener left in its process
+            # group: give it the same time as systemd's TimeoutStopSec.
+            # Only the supervisor is ever killed here, never its group:
+            # an _update.sh is not cut short.
             i=0
-            while kill -0 "$pid" 2>/dev/null && [ $i -lt 400 ]; do
+            while kill -0 "$pid" 2>/dev/null && [ $i -lt %[11]d ]; do
                 sleep 0.1
                 i=$((i+1))
             done
             if kill -0 "$pid" 2>/dev/null; then
-                echo "Not stopped after 40 s: killing $pid"
+                echo "Not stopped after %[12]d s: killing $pid"
                 kill -KILL "$pid"
             fi
         fi
@@ -333,7 +354,7 @@ EOF
 esac
 exit 0
 `, s.Name, shQuote(s.DisplayName), shQuote(s.Description), shQuote(s.Name), shQuote(s.User), shQuote(filepath.Dir(statusDir)), shQuote(statusDir),
-		shQuote(s.Dir), sysvPath, strings.Join(cmd, " "))
+		shQuote(s.Dir), sysvPath, strings.Join(cmd, " "), stopTimeoutSec*10, stopTimeoutSec)
 	return text, noTemplate("SysV", text)
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -27,20 +28,23 @@ import (
 //     from the runner's .path;
 //   - exit 0: the runner stopped normally (also after an ephemeral job):
 //     Run returns nil;
-//   - exit 1 (terminated: not configured, deleted, too old) or 5 (session
-//     conflict): Run returns an ErrStopped error, which the service must
-//     not restart;
+//   - exit 1 (terminated: not configured, deleted, too old), 5 (session
+//     conflict) or 7 (runner version deprecated: it cannot update itself):
+//     Run returns an ErrStopped error, which the service must not restart;
 //   - exit 2 (retryable): relaunch after RetryPause; after MaxRetries in a
 //     row Run gives up;
 //   - exit 3, 4 (self-update): wait up to UpdateWait for update.finished,
 //     as run-helper.sh does, then relaunch;
 //   - killed by a signal or an unknown code: relaunch with a back-off
-//     doubling from MinBackoff to MaxBackoff.
+//     doubling from MinBackoff to MaxBackoff; after
+//     GITHUB_ACTIONS_SERVICE_EXIT_AFTER_N_FAILURES of them in a row, an
+//     ErrStopped error (as RunnerService.js stops).
 //
 // The counters reset when the listener says "Listening for Jobs". When ctx
-// is cancelled (the service is stopped) the listener's group gets SIGINT,
-// the runner's graceful stop, and is killed if it has not exited after
-// StopTimeout.
+// is cancelled (the service is stopped) the listener's pid (not its group:
+// see interruptListener) gets SIGINT, the runner's graceful stop; its
+// group is killed if it has not exited after StopTimeout; a self-update
+// it started is waited for (see Run).
 type Supervisor struct {
 	Dir string
 	// User runs the listener when the supervisor runs as root; "" or the
@@ -59,6 +63,12 @@ type Supervisor struct {
 	MinBackoff  time.Duration // default 1 s
 	MaxBackoff  time.Duration // default 60 s
 	StopTimeout time.Duration // default 30 s
+	// GroupGrace is how long what the listener left in its process group
+	// has after SIGTERM before SIGKILL (default 5 s).
+	GroupGrace time.Duration
+	// ExitAfterFailures stops for good after that many unknown exits in a
+	// row; 0 reads GITHUB_ACTIONS_SERVICE_EXIT_AFTER_N_FAILURES.
+	ExitAfterFailures int
 }
 
 // ErrStopped says the listener stopped with a terminal error: restarting
@@ -76,6 +86,7 @@ func (s *Supervisor) defaults() {
 	def(&s.MinBackoff, time.Second)
 	def(&s.MaxBackoff, time.Minute)
 	def(&s.StopTimeout, 30*time.Second)
+	def(&s.GroupGrace, 5*time.Second)
 	if s.MaxRetries <= 0 {
 		s.MaxRetries = 10
 	}
@@ -86,6 +97,14 @@ func (s *Supervisor) defaults() {
 
 // Run supervises the listener until it stops for good or ctx is done
 // (then it returns nil after a graceful stop).
+//
+// A stop (ctx done) never cuts a self-update short: when the listener
+// exited for an update (3, 4, or a _work/_update.sh written since it
+// started), Run waits for update.finished up to UpdateWait before it
+// returns, and so before the service manager may kill what is left
+// (systemd's KillMode=mixed SIGKILLs the unit's cgroup once runnerctl run
+// exits). Then it ends what the listener left in its process group (a
+// job's background processes): SIGTERM, SIGKILL after GroupGrace.
 func (s *Supervisor) Run(ctx context.Context) (err error) {
 	s.defaults()
 	st := &statusWriter{}
@@ -95,7 +114,11 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		}
 	}
 	s.report(st, func(x *SupervisorStatus) { *x = SupervisorStatus{State: SupStarting} })
+	var last *listenerRun
 	defer func() {
+		if last != nil {
+			cleanupGroup(last.pid, s.GroupGrace)
+		}
 		msg := "the service was stopped"
 		if err != nil {
 			msg = err.Error()
@@ -104,55 +127,73 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		}
 		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.Message = SupStopped, 0, msg })
 	}()
-	retries, relaunch := 0, backoff.Doubling{Min: s.MinBackoff, Max: s.MaxBackoff}
+	exitAfter := s.exitAfterFailures()
+	retries, unknown, relaunch := 0, 0, backoff.Doubling{Min: s.MinBackoff, Max: s.MaxBackoff}
 	for {
 		listening := &atomic.Bool{}
-		code, signaled, err := s.once(ctx, listening, st)
-		if ctx.Err() != nil {
-			return nil
-		}
+		run, err := s.once(ctx, listening, st)
 		if err != nil {
 			return err
 		}
-		last := fmt.Sprintf("exit %d", code)
-		if signaled {
-			last = "killed by a signal"
+		last = &run
+		code, signaled := run.code, run.signaled
+		if ctx.Err() != nil {
+			if s.updating(run) {
+				s.Log.Info("stop requested during a self-update: waiting for it to finish first", "timeout", s.UpdateWait)
+				if !s.waitUpdate() {
+					s.Log.Warn("update.finished did not appear before the stop", "waited", s.UpdateWait)
+				}
+			}
+			return nil
 		}
-		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.LastExit = SupRelaunching, 0, last })
+		exit := fmt.Sprintf("exit %d", code)
+		if signaled {
+			exit = "killed by a signal"
+		}
+		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.LastExit = SupRelaunching, 0, exit })
 		if listening.Load() {
-			retries = 0
+			retries, unknown = 0, 0
 			relaunch.Reset()
 		}
 		var wait time.Duration
 		switch {
-		case signaled:
-			wait = relaunch.Next()
-			s.Log.Warn("runner listener was killed by a signal: relaunching", "after", wait)
-		case code == 0:
+		case !signaled && code == 0:
 			s.Log.Info("runner listener exited 0: the runner stopped")
 			return nil
-		case code == 1 || code == 5:
-			what := map[int]string{1: "a terminated error (not configured, removed from the server, or too old)", 5: "a session conflict (another listener runs with these credentials)"}[code]
+		case !signaled && (code == 1 || code == 5 || code == 7):
+			what := map[int]string{1: "a terminated error (not configured, removed from the server, or too old)",
+				5: "a session conflict (another listener runs with these credentials)",
+				7: "runner version deprecated (it cannot update itself: run install again for a current package)"}[code]
 			return fmt.Errorf("runner listener exited %d, %s: %w", code, what, ErrStopped)
-		case code == 2:
-			retries++
+		case !signaled && code == 2:
+			retries, unknown = retries+1, 0
 			if retries > s.MaxRetries {
 				return fmt.Errorf("runner listener exited 2 (retryable) %d times in a row: giving up", retries)
 			}
 			wait = s.RetryPause
 			s.Log.Warn("runner listener exited with a retryable error: relaunching", "code", code, "after", wait, "attempt", retries)
-		case code == 3 || code == 4:
-			retries++
+		case !signaled && (code == 3 || code == 4):
+			retries, unknown = retries+1, 0
 			if retries > s.MaxRetries {
 				return fmt.Errorf("runner listener exited %d (updating) %d times in a row: giving up", code, retries)
 			}
 			s.Log.Info("runner listener exited for a self-update: waiting for it to finish", "code", code)
-			if !s.waitUpdate(ctx) {
+			if !s.waitUpdate() {
 				s.Log.Warn("update.finished did not appear: relaunching anyway", "waited", s.UpdateWait)
 			}
+			if ctx.Err() != nil {
+				return nil // stopped during the update, which is done now
+			}
 		default:
+			// RunnerService.js: an unknown code (or a signal) relaunches
+			// without limit unless GITHUB_ACTIONS_SERVICE_EXIT_AFTER_N_FAILURES.
+			unknown++
+			if exitAfter > 0 && unknown >= exitAfter {
+				return fmt.Errorf("runner listener ended with an unknown code (%s) %d times in a row (GITHUB_ACTIONS_SERVICE_EXIT_AFTER_N_FAILURES=%d): %w",
+					exit, unknown, exitAfter, ErrStopped)
+			}
 			wait = relaunch.Next()
-			s.Log.Warn("runner listener exited with an unknown code: relaunching", "code", code, "after", wait)
+			s.Log.Warn("runner listener exited with an unknown code or a signal: relaunching", "exit", exit, "after", wait, "failures", unknown)
 		}
 		s.report(st, func(x *SupervisorStatus) {
 			x.Restarts++
@@ -166,6 +207,48 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	}
 }
 
+// ExitAfterFailuresVar is the official service wrapper's setting
+// (RunnerService.js): stop for good after that many listener exits in a
+// row with an unknown code.
+const ExitAfterFailuresVar = "GITHUB_ACTIONS_SERVICE_EXIT_AFTER_N_FAILURES"
+
+// exitAfterFailures is ExitAfterFailures, else the variable from the
+// supervisor's environment (the service's, as RunnerService.js reads it),
+// else from the runner's .env (where users set the runner's variables;
+// the supervisor runs as the runner user and reads it without following
+// a link). 0 (unset, not a positive number): no limit.
+func (s *Supervisor) exitAfterFailures() int {
+	if s.ExitAfterFailures > 0 {
+		return s.ExitAfterFailures
+	}
+	v, ok := os.LookupEnv(ExitAfterFailuresVar)
+	if !ok {
+		if b, found, err := platform.ReadInDir(s.Dir, ".env", 64<<10); err == nil && found {
+			for _, l := range strings.Split(string(b), "\n") {
+				if k, x, ok := strings.Cut(strings.TrimRight(l, "\r"), "="); ok && k == ExitAfterFailuresVar {
+					v = x
+				}
+			}
+		}
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
+// updating reports whether the listener exited for a self-update: exit 3
+// or 4, or (stopped by us just as it started one) a _work/_update.sh
+// written since it started.
+func (s *Supervisor) updating(run listenerRun) bool {
+	if !run.signaled && (run.code == 3 || run.code == 4) {
+		return true
+	}
+	fi, err := os.Lstat(filepath.Join(s.Dir, "_work", "_update.sh"))
+	return err == nil && fi.Mode().IsRegular() && !fi.ModTime().Before(run.started.Add(-time.Second))
+}
+
 // report updates the status file; a failure is logged, not fatal.
 func (s *Supervisor) report(st *statusWriter, f func(*SupervisorStatus)) {
 	if err := st.update(f); err != nil {
@@ -174,8 +257,9 @@ func (s *Supervisor) report(st *statusWriter, f func(*SupervisorStatus)) {
 }
 
 // waitUpdate waits for DIR/update.finished (written by the runner's
-// update.sh once bin/ and externals/ are swapped) and removes it.
-func (s *Supervisor) waitUpdate(ctx context.Context) bool {
+// update.sh once bin/ and externals/ are swapped) and removes it. It does
+// not end on a stop: the update is not to be cut short.
+func (s *Supervisor) waitUpdate() bool {
 	marker := filepath.Join(s.Dir, "update.finished")
 	deadline := time.Now().Add(s.UpdateWait)
 	for time.Now().Before(deadline) {
@@ -183,11 +267,7 @@ func (s *Supervisor) waitUpdate(ctx context.Context) bool {
 			_ = os.Remove(marker)
 			return true
 		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(200 * time.Millisecond):
-		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	return false
 }
@@ -206,19 +286,38 @@ func (s *Supervisor) listenerEnv() []string {
 	return append(env, "PATH="+path)
 }
 
-// once runs the listener one time and returns its exit code, or signaled.
-func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statusWriter) (code int, signaled bool, err error) {
+// listenerRun is how one run of the listener ended.
+type listenerRun struct {
+	code     int
+	signaled bool
+	pid      int       // the listener's pid, the id of its process group (Unix)
+	started  time.Time // when it was started
+}
+
+// once runs the listener one time and returns how it ended; on a stop
+// (ctx done) it returns once the listener has exited.
+func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statusWriter) (listenerRun, error) {
 	cmd := exec.Command(platform.ListenerPath(s.Dir), "run", "--startuptype", "service")
 	cmd.Dir = s.Dir
 	cmd.Env = s.listenerEnv()
 	if err := prepareCommand(cmd, s.User); err != nil {
-		return 0, false, fmt.Errorf("run listener: %w", err)
+		return listenerRun{}, fmt.Errorf("run listener: %w", err)
 	}
-	pr, pw := io.Pipe()
+	// Our own pipe, not an io.Writer handed to exec: Wait must return when
+	// the listener exits, not when every process that inherited its output
+	// (the real listener's _update.sh, a job's background process) has
+	// closed it.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return listenerRun{}, fmt.Errorf("run listener: %w", err)
+	}
 	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		pw.Close()
-		return 0, false, fmt.Errorf("run listener: %w", err)
+	started := time.Now()
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		return listenerRun{}, fmt.Errorf("run listener: %w", err)
 	}
 	s.Log.Info("runner listener started", "pid", cmd.Process.Pid, "dir", s.Dir)
 	pid := cmd.Process.Pid
@@ -226,6 +325,7 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
+		defer pr.Close()
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			line := sc.Text()
@@ -242,8 +342,8 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 	select {
 	case werr = <-done:
 	case <-ctx.Done():
-		s.Log.Info("stopping the runner listener: SIGINT to its process group", "timeout", s.StopTimeout)
-		_ = interruptGroup(cmd)
+		s.Log.Info("stopping the runner listener: SIGINT to its pid", "pid", pid, "timeout", s.StopTimeout)
+		_ = interruptListener(cmd)
 		select {
 		case werr = <-done:
 		case <-time.After(s.StopTimeout):
@@ -252,17 +352,24 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 			werr = <-done
 		}
 	}
-	pw.Close()
-	<-copied
+	// The listener's last lines, unless a process it left holds the pipe
+	// (the copy then goes on in the background).
+	select {
+	case <-copied:
+	case <-time.After(time.Second):
+	}
+	run := listenerRun{pid: pid, started: started}
 	var ee *exec.ExitError
 	if errors.As(werr, &ee) {
 		if exitedBySignal(ee) {
-			return -1, true, nil
+			run.code, run.signaled = -1, true
+			return run, nil
 		}
-		return ee.ExitCode(), false, nil
+		run.code = ee.ExitCode()
+		return run, nil
 	}
 	if werr != nil {
-		return 0, false, fmt.Errorf("run listener: %w", werr)
+		return run, fmt.Errorf("run listener: %w", werr)
 	}
-	return 0, false, nil
+	return run, nil
 }
