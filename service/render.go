@@ -370,10 +370,70 @@ func xmlText(field, s string) (string, error) {
 	return strings.ReplaceAll(b.String(), "{", "&#123;"), nil
 }
 
+// LaunchdKind is how runnerctl runs under launchd: a LaunchDaemon (the
+// default: system-wide, started at boot with no one logged in) or a
+// LaunchAgent in the runner user's GUI session (as the official svc.sh
+// installs it: for jobs that need the user's keychain, the simulator or a
+// window server; it runs only while that user is logged in).
+type LaunchdKind string
+
+const (
+	LaunchDaemon LaunchdKind = "daemon"
+	LaunchAgent  LaunchdKind = "agent"
+)
+
+// ParseLaunchdKind reads the value of a --launchd flag: "daemon" (or
+// "") or "agent".
+func ParseLaunchdKind(v string) (LaunchdKind, error) {
+	switch LaunchdKind(v) {
+	case "", LaunchDaemon:
+		return LaunchDaemon, nil
+	case LaunchAgent:
+		return LaunchAgent, nil
+	}
+	return "", fmt.Errorf("launchd: %q: want daemon or agent", v)
+}
+
+// LaunchdPlistPath is where the job's plist goes: /Library/LaunchDaemons
+// for a daemon, the user's ~/Library/LaunchAgents for an agent (home is
+// the runner user's home directory; unused for a daemon).
+func LaunchdPlistPath(kind LaunchdKind, name, home string) string {
+	if kind == LaunchAgent {
+		return path.Join(home, "Library/LaunchAgents", name+".plist")
+	}
+	return "/Library/LaunchDaemons/" + name + ".plist"
+}
+
+// LaunchAgentLogDir is an agent's log directory, as svc.sh's:
+// ~/Library/Logs/NAME, with stdout.log and stderr.log. launchd does not
+// make it: the installer does, as the user, before the agent is loaded.
+func LaunchAgentLogDir(name, home string) string { return path.Join(home, "Library/Logs", name) }
+
 // LaunchdPlist renders a LaunchDaemon (system-wide, runs without a login,
 // unlike the official svc.sh's LaunchAgent): UserName, RunAtLoad and
-// KeepAlive so a failed runnerctl run is started again.
-func LaunchdPlist(s platform.ServiceSpec) (string, error) {
+// KeepAlive{SuccessfulExit=false} so a failed runnerctl run is started
+// again. launchd cannot exempt one exit status from KeepAlive, so
+// runnerctl run exits 0, not ExitNoRestart, under launchd when the runner
+// stopped for good (Run), and says why in its status file.
+func LaunchdPlist(s platform.ServiceSpec) (string, error) { return launchdPlist(s, LaunchDaemon, "") }
+
+// LaunchAgentPlist renders a LaunchAgent for s.User's GUI session, loaded
+// from LaunchdPlistPath(LaunchAgent, s.Name, home) with `launchctl
+// bootstrap gui/UID`: the keys of the official actions.runner.plist.template
+// (no UserName: an agent runs as the session's user; ProcessType
+// Interactive, SessionCreate, logs in LaunchAgentLogDir), with our
+// RunAtLoad, KeepAlive and ExitTimeOut. home is s.User's home directory.
+func LaunchAgentPlist(s platform.ServiceSpec, home string) (string, error) {
+	if !strings.HasPrefix(home, "/") || path.Clean(home) != home {
+		return "", specError("launchd", "home directory", home, "not a clean absolute path")
+	}
+	if err := checkText("home directory", home); err != nil {
+		return "", err
+	}
+	return launchdPlist(s, LaunchAgent, home)
+}
+
+func launchdPlist(s platform.ServiceSpec, kind LaunchdKind, home string) (string, error) {
 	if err := checkUnix("launchd", s); err != nil {
 		return "", err
 	}
@@ -398,15 +458,24 @@ func LaunchdPlist(s platform.ServiceSpec) (string, error) {
 		fmt.Fprintf(&b, "\t\t%s\n", str("argument", a))
 	}
 	b.WriteString("\t</array>\n")
-	if s.User != "" {
+	if s.User != "" && kind == LaunchDaemon {
 		fmt.Fprintf(&b, "\t<key>UserName</key>\n\t%s\n", str("user", s.User))
 	}
 	fmt.Fprintf(&b, "\t<key>WorkingDirectory</key>\n\t%s\n", str("directory", s.Dir))
 	b.WriteString("\t<key>RunAtLoad</key>\n\t<true/>\n")
 	b.WriteString("\t<key>KeepAlive</key>\n\t<dict>\n\t\t<key>SuccessfulExit</key>\n\t\t<false/>\n\t</dict>\n")
 	fmt.Fprintf(&b, "\t<key>ExitTimeOut</key>\n\t<integer>%d</integer>\n", stopTimeoutSec)
-	fmt.Fprintf(&b, "\t<key>StandardOutPath</key>\n\t<string>/var/log/%s.log</string>\n", s.Name)
-	fmt.Fprintf(&b, "\t<key>StandardErrorPath</key>\n\t<string>/var/log/%s.log</string>\n", s.Name)
+	if kind == LaunchAgent {
+		logs := LaunchAgentLogDir(s.Name, home)
+		fmt.Fprintf(&b, "\t<key>StandardOutPath</key>\n\t%s\n", str("home directory", logs+"/stdout.log"))
+		fmt.Fprintf(&b, "\t<key>StandardErrorPath</key>\n\t%s\n", str("home directory", logs+"/stderr.log"))
+		b.WriteString("\t<key>EnvironmentVariables</key>\n\t<dict>\n\t\t<key>ACTIONS_RUNNER_SVC</key>\n\t\t<string>1</string>\n\t</dict>\n")
+		b.WriteString("\t<key>ProcessType</key>\n\t<string>Interactive</string>\n")
+		b.WriteString("\t<key>SessionCreate</key>\n\t<true/>\n")
+	} else {
+		fmt.Fprintf(&b, "\t<key>StandardOutPath</key>\n\t<string>/var/log/%s.log</string>\n", s.Name)
+		fmt.Fprintf(&b, "\t<key>StandardErrorPath</key>\n\t<string>/var/log/%s.log</string>\n", s.Name)
+	}
 	b.WriteString("</dict>\n</plist>\n")
 	if err != nil {
 		return "", err

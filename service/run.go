@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -57,6 +58,16 @@ func Run(name string, sup *Supervisor) error {
 	stopWhenDone(sv, p.done)
 	if err := sv.Run(); err != nil {
 		return err
+	}
+	if errors.Is(p.err, ErrStopped) && stoppedExitsZero() {
+		// launchd cannot be told not to relaunch one exit status: with
+		// KeepAlive{SuccessfulExit=false} every failure is relaunched (every
+		// 10 s, its ThrottleInterval), and without KeepAlive a crash is
+		// not. So under launchd "stopped for good" is a success; the
+		// status file (Supervisor.Run) says why it stopped, and status
+		// shows it.
+		sup.Log.Error("the runner stopped for good: exiting 0 so that launchd does not relaunch it", "err", p.err)
+		return nil
 	}
 	return p.err
 }

@@ -1,0 +1,6 @@
+package service
+
+import ks "github.com/kardianos/service"
+
+// stoppedExitsZero: launchd started us (see Run).
+func stoppedExitsZero() bool { return !ks.Interactive() }
