@@ -144,8 +144,11 @@ func logs(name string, since time.Time, n int) []string {
 
 // cleanup removes what kardianos v1.3.0 leaves behind on SysV: the
 // /etc/rc?.d/S50NAME and K02NAME links to the removed init script, the
-// pid file, and the logs (a later runner of the same name would quote the
-// old lines).
+// pid file, and the logs /var/log/NAME.{log,err}. The logs go with the
+// service by choice: they hold this install's output only (a later runner
+// of the same name would quote the old lines as its own), and uninstall
+// leaves no trace of runnerctl's; the runner's own _diag/ logs are in the
+// runner directory. A link in a log's place is removed, not followed.
 func cleanup(name string) error {
 	if ks.Platform() != "unix-systemv" {
 		return nil
@@ -161,8 +164,10 @@ func cleanup(name string) error {
 			}
 		}
 	}
-	for _, p := range []string{"/var/run/" + name + ".pid", "/var/log/" + name + ".log", "/var/log/" + name + ".err"} {
-		_ = os.Remove(p)
+	for _, p := range sysvFiles(name) {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("service %s: remove %s: %w", name, p, err)
+		}
 	}
 	return nil
 }
@@ -179,4 +184,10 @@ func control(name, action string) (bool, error) {
 		return true, fmt.Errorf("%s %s: %w: %s", script, action, err, strings.TrimSpace(string(out)))
 	}
 	return true, nil
+}
+
+// sysvFiles are the files the init script writes besides the status
+// directory: its pid file and logs (SysVScript).
+func sysvFiles(name string) []string {
+	return []string{"/var/run/" + name + ".pid", "/var/log/" + name + ".log", "/var/log/" + name + ".err"}
 }
