@@ -38,7 +38,9 @@ sleep 2
 mv bin bin.OLD && ln -s "$PWD/bin.NEW" bin && cp bin.OLD/Runner.Listener bin.NEW/ && echo ok > update.swapped
 touch update.finished
 `
-	spawn := `sh _work/_update.sh "$$" &`
+	// sh ignores SIGINT in a background job; .NET's Process.Start does
+	// not: env --default-signal (coreutils) undoes it.
+	spawn := `env --default-signal sh _work/_update.sh "$$" &`
 	if detached {
 		spawn = `setsid sh _work/_update.sh "$$" </dev/null >/dev/null 2>&1 &`
 	}

@@ -18,7 +18,9 @@ import (
 
 // fakeUpdatingRunner is a runner directory whose listener, on its first
 // start, starts a real-shaped _work/_update.sh in its own process group
-// with its output (as .NET's Process.Start leaves it) and exits 3; the
+// with its output and SIGINT not ignored (as .NET's Process.Start leaves
+// it: sh would ignore SIGINT in a background job, hence env
+// --default-signal) and exits 3; the
 // update waits for the listener to exit, takes 2 s, moves bin to bin.OLD,
 // links bin to bin.NEW (with the listener), writes update.swapped and
 // touches update.finished. Later starts listen until SIGINT.
@@ -34,7 +36,7 @@ mv bin bin.OLD && ln -s "$PWD/bin.NEW" bin && cp bin.OLD/Runner.Listener bin.NEW
 touch update.finished
 EOS
     echo "Listening for Jobs"
-    sh _work/_update.sh "$$" &
+    env --default-signal sh _work/_update.sh "$$" &
     exit 3
 fi
 echo "Listening for Jobs"
