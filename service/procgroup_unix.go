@@ -50,7 +50,11 @@ func groupAlive(pgid int) bool {
 
 // cleanupGroup ends what is left in the listener's process group once the
 // listener exited (and a self-update finished): a job's background
-// processes. SIGTERM first, SIGKILL after grace.
+// processes. SIGTERM first, SIGKILL after grace. The kernel does not
+// give a pid that is still a group's id to a new process, so while a
+// member is left the group is the listener's; once it is empty, its id
+// could only come back as another group's after the pid space wrapped in
+// the seconds between the listener's exit and this call.
 func cleanupGroup(pgid int, grace time.Duration) {
 	if !groupAlive(pgid) {
 		return

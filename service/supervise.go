@@ -215,14 +215,16 @@ const ExitAfterFailuresVar = "GITHUB_ACTIONS_SERVICE_EXIT_AFTER_N_FAILURES"
 // exitAfterFailures is ExitAfterFailures, else the variable from the
 // supervisor's environment (the service's, as RunnerService.js reads it),
 // else from the runner's .env (where users set the runner's variables;
-// the supervisor runs as the runner user and reads it without following
-// a link). 0 (unset, not a positive number): no limit.
+// the installed supervisor runs as the runner user and reads it without
+// following a link; a root supervisor of another user's runner does not
+// read it: root decides nothing on the runner user's files). 0 (unset,
+// not a positive number): no limit.
 func (s *Supervisor) exitAfterFailures() int {
 	if s.ExitAfterFailures > 0 {
 		return s.ExitAfterFailures
 	}
 	v, ok := os.LookupEnv(ExitAfterFailuresVar)
-	if !ok {
+	if !ok && !(platform.Privileged() && s.User != "" && s.User != "root") {
 		if b, found, err := platform.ReadInDir(s.Dir, ".env", 64<<10); err == nil && found {
 			for _, l := range strings.Split(string(b), "\n") {
 				if k, x, ok := strings.Cut(strings.TrimRight(l, "\r"), "="); ok && k == ExitAfterFailuresVar {

@@ -233,6 +233,21 @@ func TestSupervisorStopsForGood(t *testing.T) {
 			t.Errorf("1 unknown exit: %v, want ErrStopped", err)
 		}
 	})
+	t.Run("root does not read another user's .env", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("skipped: needs root")
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(ExitAfterFailuresVar+"=1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if n := (&Supervisor{Dir: dir, User: "nobody"}).exitAfterFailures(); n != 0 {
+			t.Errorf("a root supervisor of nobody's runner read its .env: %d", n)
+		}
+		if n := (&Supervisor{Dir: dir}).exitAfterFailures(); n != 1 {
+			t.Errorf("the runner's own supervisor did not read its .env: %d", n)
+		}
+	})
 	t.Run("unset: relaunched", func(t *testing.T) {
 		dir := fakeListener(t, "42", "42", "42", "0")
 		if err := quick(dir).Run(context.Background()); err != nil {
