@@ -131,3 +131,40 @@ func hashFile(path string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// UpdateRequestFile is where, under the runner directory, RequestUpdate
+// writes its request (the fake's stand-in for the server's RunnerRefresh
+// message).
+const UpdateRequestFile = "_diag/.fake-update-to"
+
+// UpdatePauseFile, under the runner directory, makes a running _update.sh
+// wait, once it has moved bin and externals away, until the file is
+// removed: the window in which killing the script leaves no bin/.
+const UpdatePauseFile = "_diag/.fake-update-pause"
+
+// RequestUpdate asks the listener running (or next run) in the runner
+// directory dir to update itself to pkg at its next poll, as the real one
+// does on RunnerRefresh: it stages bin.<version> and externals.<version>,
+// starts _work/_update.sh and exits 3 (4 when run once); the script waits
+// for the listener to exit, swaps bin and externals (symlinks) and touches
+// update.finished in its cwd. A zero pkg.Path updates to a copy of the
+// running package reporting pkg.Version.
+func RequestUpdate(dir string, pkg Package) error {
+	if pkg.Version == "" {
+		return fmt.Errorf("runnertest: request update: no version")
+	}
+	body := pkg.Version + "\n" + pkg.Path + "\n" + pkg.SHA256 + "\n"
+	p := filepath.Join(dir, filepath.FromSlash(UpdateRequestFile))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("runnertest: request update: %w", err)
+	}
+	// Written aside and renamed, so the listener never reads half of it.
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+		return fmt.Errorf("runnertest: request update: %w", err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		return fmt.Errorf("runnertest: request update: %w", err)
+	}
+	return nil
+}

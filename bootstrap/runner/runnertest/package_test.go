@@ -167,8 +167,10 @@ func TestFakePackageLifecycle(t *testing.T) {
 	if err := listener.Wait(); err == nil || err.(*exec.ExitError).ExitCode() != 3 {
 		t.Fatalf("want exit 3, got %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "update.finished")); err != nil {
-		t.Errorf("no update.finished after exit 3: %v", err)
+	// _update.sh swaps bin once the listener is gone, then touches update.finished.
+	waitFile(t, filepath.Join(dir, "update.finished"))
+	if v, code := script(dir, nil, "bin/Runner.Listener", "--version"); code != 0 || strings.TrimSpace(v) != "2.336.1" {
+		t.Errorf("after the update the listener reports %q (%d), want 2.336.1", v, code)
 	}
 
 	// remove is refused while a service is installed.

@@ -121,6 +121,11 @@ func realMain(argv []string) int {
 		return exitRetryable
 	}
 	root := filepath.Dir(filepath.Dir(exe))
+	// A self-update made from a copy of this package (no package file)
+	// records the version it stands for next to the binary.
+	if b, err := os.ReadFile(filepath.Join(filepath.Dir(exe), ".fake-version")); err == nil && len(bytes.TrimSpace(b)) > 0 {
+		version = string(bytes.TrimSpace(b))
+	}
 	diag(root, argv)
 	a := parse(argv)
 	if a.flags["version"] {
@@ -510,10 +515,14 @@ func run(root string, a args) int {
 			if hb.Exit != 0 {
 				fmt.Fprintf(os.Stderr, "%s: exiting with code %d as the server asked\n", stamp(), hb.Exit)
 				if hb.Exit == exitUpdating || hb.Exit == exitRunOnceUpd {
-					// What update.sh does once bin/externals are swapped.
-					_ = os.WriteFile(filepath.Join(root, "update.finished"), nil, 0o644)
+					// The real listener exits 3/4 only after it has staged
+					// an update and started _update.sh.
+					return selfUpdate(root, work, "", once)
 				}
 				return hb.Exit
+			}
+			if target := updateRequest(root); target != "" {
+				return selfUpdate(root, work, target, once)
 			}
 			if hb.Job != 0 {
 				if code, done := runJob(ctx, root, st, cred["credential"], hb.Job, once); done {
