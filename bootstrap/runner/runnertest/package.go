@@ -65,6 +65,15 @@ func Build(ctx context.Context, outDir string, o Options) (Package, error) {
 	if out, err := build.CombinedOutput(); err != nil {
 		return Package{}, fmt.Errorf("runnertest: build the fake listener: %w\n%s", err, out)
 	}
+	// bin/Runner.Worker is the same program: it runs as the worker when
+	// started under that name.
+	lb, err := os.ReadFile(filepath.Join(stage, "bin", "Runner.Listener"))
+	if err != nil {
+		return Package{}, fmt.Errorf("runnertest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(stage, "bin", "Runner.Worker"), lb, 0o755); err != nil {
+		return Package{}, fmt.Errorf("runnertest: %w", err)
+	}
 	// externals/ holds a Node distribution with in-tree symlinks, as the real one.
 	node := filepath.Join(stage, "externals", "node20")
 	if err := os.MkdirAll(filepath.Join(node, "lib", "node_modules", "npm", "bin"), 0o755); err != nil {
@@ -165,6 +174,28 @@ func RequestUpdate(dir string, pkg Package) error {
 	}
 	if err := os.Rename(tmp, p); err != nil {
 		return fmt.Errorf("runnertest: request update: %w", err)
+	}
+	return nil
+}
+
+// JobSecondsFile, under the runner directory, holds how long a job's step
+// (a sleep run by bin/Runner.Worker) lasts, in seconds (default 0.3).
+const JobSecondsFile = "_diag/.fake-job-seconds"
+
+// CancelSecondsFile, under the runner directory, holds how long the
+// worker takes to cancel a job once asked (default 2): a graceful stop of
+// the listener during a job lasts that long.
+const CancelSecondsFile = "_diag/.fake-cancel-seconds"
+
+// SetKnob writes a knob file (JobSecondsFile, CancelSecondsFile,
+// UpdatePauseFile…) under the runner directory dir.
+func SetKnob(dir, knob, value string) error {
+	p := filepath.Join(dir, filepath.FromSlash(knob))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("runnertest: set %s: %w", knob, err)
+	}
+	if err := os.WriteFile(p, []byte(value), 0o644); err != nil {
+		return fmt.Errorf("runnertest: set %s: %w", knob, err)
 	}
 	return nil
 }

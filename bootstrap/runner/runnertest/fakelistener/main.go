@@ -126,6 +126,9 @@ func realMain(argv []string) int {
 	if b, err := os.ReadFile(filepath.Join(filepath.Dir(exe), ".fake-version")); err == nil && len(bytes.TrimSpace(b)) > 0 {
 		version = string(bytes.TrimSpace(b))
 	}
+	if strings.TrimSuffix(filepath.Base(exe), ".exe") == "Runner.Worker" {
+		return worker(root)
+	}
 	diag(root, argv)
 	a := parse(argv)
 	if a.flags["version"] {
@@ -525,7 +528,7 @@ func run(root string, a args) int {
 				return selfUpdate(root, work, target, once)
 			}
 			if hb.Job != 0 {
-				if code, done := runJob(ctx, root, st, cred["credential"], hb.Job, once); done {
+				if code, done := runJob(ctx, root, work, st, cred["credential"], hb.Job, once); done {
 					return code
 				}
 			}
@@ -539,21 +542,22 @@ func run(root string, a args) int {
 	}
 }
 
-// runJob "runs" a job: it heartbeats while a short job lasts, then reports
-// it complete. A run-once runner then deletes its local config (when
-// ephemeral) and exits 0; done reports that the listener should exit.
-func runJob(ctx context.Context, root string, st settings, cred string, job int64, once bool) (code int, done bool) {
+// runJob runs a job in a Runner.Worker child and reports its result. A
+// run-once runner then deletes its local config (when ephemeral) and
+// exits 0; so does a listener stopped during the job, once the worker has
+// cancelled it. done reports that the listener should exit.
+func runJob(ctx context.Context, root, work string, st settings, cred string, job int64, once bool) (code int, done bool) {
 	fmt.Printf("%s: Running job: fake-job-%d\n", stamp(), job)
-	select {
-	case <-ctx.Done():
-		// Graceful stop cancels the running job.
-	case <-time.After(300 * time.Millisecond):
-	}
-	status, msg, err := call(context.Background(), st.ServerURL+fmt.Sprintf("jobs/%d/complete", job), "Bearer "+cred, map[string]any{"result": "succeeded"}, nil)
+	result := runWorker(ctx, root, work, job)
+	status, msg, err := call(context.Background(), st.ServerURL+fmt.Sprintf("jobs/%d/complete", job), "Bearer "+cred, map[string]any{"result": result}, nil)
 	if err != nil || status >= 300 {
 		fmt.Fprintf(os.Stderr, "%s: could not report job %d: %d %s %v\n", stamp(), job, status, msg, err)
 	}
-	fmt.Printf("%s: Job fake-job-%d completed with result: Succeeded\n", stamp(), job)
+	fmt.Printf("%s: Job fake-job-%d completed with result: %s\n", stamp(), job, strings.ToUpper(result[:1])+result[1:])
+	if ctx.Err() != nil {
+		fmt.Printf("%s: Exiting...\n", stamp())
+		return exitSuccess, true
+	}
 	if !once {
 		return 0, false
 	}
