@@ -24,6 +24,13 @@ type Options struct {
 	Version string
 	// GOOS and GOARCH of the listener (default: this host's).
 	GOOS, GOARCH string
+	// MissingLibs are the libraries config.sh's dependency check finds
+	// missing (bin/.fake-missing-libs), e.g. "liblttng-ust.so.0" (ldd of
+	// bin/libcoreclr.so says "not found": "Dependencies is missing for
+	// Dotnet Core 6.0") or "libicu" ("Libicu's dependencies is missing
+	// for Dotnet Core 6.0"); both exit 1 and name
+	// bin/installdependencies.sh, which (as root) clears the list.
+	MissingLibs []string
 }
 
 // Package is a built fake runner package.
@@ -58,6 +65,11 @@ func Build(ctx context.Context, outDir string, o Options) (Package, error) {
 	defer os.RemoveAll(stage)
 	if err := writeLayout(stage); err != nil {
 		return Package{}, err
+	}
+	if len(o.MissingLibs) > 0 {
+		if err := os.WriteFile(filepath.Join(stage, "bin", ".fake-missing-libs"), []byte(strings.Join(o.MissingLibs, "\n")+"\n"), 0o644); err != nil {
+			return Package{}, fmt.Errorf("runnertest: %w", err)
+		}
 	}
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+o.Version,
 		"-o", filepath.Join(stage, "bin", "Runner.Listener"), "github.com/runnerctl/runnerctl/bootstrap/runner/runnertest/fakelistener")
@@ -199,3 +211,11 @@ func SetKnob(dir, knob, value string) error {
 	}
 	return nil
 }
+
+// DumpEnvFile, under the runner directory, lists variable names (one a
+// line) whose values the listener writes, quoted, to EnvDumpFile once it
+// has loaded .env (test only: nothing is written unless asked).
+const (
+	DumpEnvFile = "_diag/.fake-dump-env"
+	EnvDumpFile = "_diag/.fake-env-dump"
+)

@@ -129,9 +129,9 @@ func TestFakeSelfUpdateCompletes(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "runsvc.sh")); !strings.Contains(string(b), "Runner.Listener run") {
 		t.Errorf("runsvc.sh not refreshed: %q", b)
 	}
-	logs, _ := filepath.Glob(filepath.Join(dir, "_diag", "SelfUpdate-*.log.succeed"))
-	if len(logs) != 1 {
-		t.Errorf("SelfUpdate log: %v", logs)
+	// The script renames its log once update.finished is there.
+	if logs := waitGlob(t, filepath.Join(dir, "_diag", "SelfUpdate-*.log.succeed")); len(logs) != 1 {
+		t.Errorf("SelfUpdate logs: %v", logs)
 	}
 	if v, code := script(dir, nil, "bin/Runner.Listener", "--version"); code != 0 || strings.TrimSpace(v) != "2.337.0" {
 		t.Fatalf("after the update: %q (%d)", v, code)

@@ -12,6 +12,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -136,6 +137,7 @@ func realMain(argv []string) int {
 		return exitSuccess
 	}
 	loadEnvFile(filepath.Join(root, ".env"))
+	dumpEnv(root)
 	cmd := ""
 	if len(a.commands) > 0 {
 		cmd = a.commands[0]
@@ -176,8 +178,9 @@ func diag(root string, argv []string) {
 	_, _ = f.WriteString(line)
 }
 
-// loadEnvFile does what Program.cs does with .env: KEY=VALUE lines, split
-// at the first '=', no quote handling.
+// loadEnvFile does what Program.cs does with .env: File.ReadAllLines,
+// KEY=VALUE lines split at the first '=' (a line starting with '=' is
+// skipped), no trimming and no quote handling.
 func loadEnvFile(path string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -185,10 +188,36 @@ func loadEnvFile(path string) {
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimRight(line, "\r")
-		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) != "" {
-			_ = os.Setenv(strings.TrimSpace(k), v)
+		// Nothing is trimmed: " KEY" is another variable and a value keeps
+		// its spaces; an empty value unsets the variable.
+		if k, v, ok := strings.Cut(line, "="); ok && k != "" {
+			if v == "" {
+				_ = os.Unsetenv(k)
+			} else {
+				_ = os.Setenv(k, v)
+			}
 		}
 	}
+}
+
+// dumpEnv, for tests only: when _diag/.fake-dump-env lists variable
+// names (one a line), their values after .env was loaded are written,
+// quoted, to _diag/.fake-env-dump. Nothing is written unless asked, so no
+// value (a proxy password in .env) reaches a file by default.
+func dumpEnv(root string) {
+	b, err := os.ReadFile(filepath.Join(root, "_diag", ".fake-dump-env"))
+	if err != nil {
+		return
+	}
+	var out strings.Builder
+	for _, name := range strings.Split(string(b), "\n") {
+		if name == "" {
+			continue
+		}
+		v, ok := os.LookupEnv(name)
+		fmt.Fprintf(&out, "%q set=%v value=%q\n", name, ok, v)
+	}
+	_ = os.WriteFile(filepath.Join(root, "_diag", ".fake-env-dump"), []byte(out.String()), 0o644)
 }
 
 // settings is .runner (ConfigurationStore.cs): camel-cased, defaults omitted.
@@ -272,70 +301,81 @@ func configure(root string, a args) int {
 			return exitTerminated
 		}
 	}
-	if !a.flag("unattended") {
-		// The real one prompts; with stdin not a terminal it loops forever.
-		fmt.Fprintln(os.Stderr, "Enter the URL of your repository, organization or enterprise: (fake: prompts are not supported, pass --unattended)")
+	p := &prompter{a: a, unattended: a.flag("unattended"), in: bufio.NewReader(os.Stdin)}
+	if a.arg("token") == "" && a.arg("pat") != "" {
+		fmt.Fprintln(os.Stderr, "fake runner: --pat is not supported, use --token")
 		return exitTerminated
 	}
-	rawURL := a.arg("url")
-	u, err := url.Parse(rawURL)
-	if rawURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		fmt.Fprintln(os.Stderr, "Invalid configuration provided for url. Terminating unattended configuration.")
+	rawURL, err := p.arg("url", "What is the URL of your repository?", "", validURL, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return exitTerminated
 	}
-	token := a.arg("token")
-	if token == "" {
-		if a.arg("pat") != "" {
-			fmt.Fprintln(os.Stderr, "fake runner: --pat is not supported, use --token")
-		} else {
-			fmt.Fprintln(os.Stderr, "Invalid configuration provided for token. Terminating unattended configuration.")
-		}
+	u, _ := url.Parse(rawURL)
+	token, err := p.arg("token", "What is your runner register token?", "", nonEmpty, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return exitTerminated
 	}
-	name := a.arg("name")
-	if name == "" {
-		if name, err = os.Hostname(); err != nil || name == "" {
-			name = "myrunner"
-		}
+	fmt.Println("\n# Authentication\n\n√ Connected to GitHub\n\n# Runner Registration")
+	group, err := p.arg("runnergroup", "Enter the name of the runner group to add this runner to:", "Default", nonEmpty, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitTerminated
 	}
-	var labels []string
-	for _, l := range strings.Split(a.arg("labels"), ",") {
-		if l = strings.TrimSpace(l); l != "" {
-			labels = append(labels, l)
-		}
+	if strings.EqualFold(group, "Default") && a.arg("runnergroup") == "" {
+		group = "" // the default group: nothing to ask the server for
 	}
-	for _, l := range labels {
-		if len(l) > 256 {
-			labels = nil // unattended: an invalid value silently becomes no labels
-			break
-		}
+	host, herr := os.Hostname()
+	if herr != nil || host == "" {
+		host = "myrunner"
 	}
+	name, err := p.arg("name", "Enter the name of runner:", host, nonEmpty, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitTerminated
+	}
+	rawLabels, _ := p.arg("labels", fmt.Sprintf("This runner will have the following labels: 'self-hosted', '%s', '%s' \nEnter any additional labels (ex. label-1,label-2):", runnerOS(), runnerArch()), "", validLabels, true)
+	labels := splitLabels(rawLabels)
 	noDefault := a.flag("no-default-labels")
 	if noDefault && len(labels) == 0 {
 		fmt.Fprintln(os.Stderr, "System.NotSupportedException: --no-default-labels requires --labels")
 		return exitTerminated
 	}
-	work := a.arg("work")
-	if work == "" {
-		work = "_work"
-	}
-	fmt.Println("\n# Authentication\n\n√ Connected to GitHub\n\n# Runner Registration")
-	req := map[string]any{
-		"url": rawURL, "runner_event": "register", "name": name, "labels": labels, "no_default_labels": noDefault,
-		"runner_group": a.arg("runnergroup"), "os": runnerOS(), "arch": runnerArch(), "version": version,
-		"ephemeral": a.flag("ephemeral"), "replace": a.flag("replace"), "disable_update": a.flag("disableupdate"),
-	}
+	replace := a.flag("replace")
 	var resp githubtest.RegisterResponse
-	status, msg, err := call(context.Background(), apiBase(u)+"/actions/runner-registration", "RemoteAuth "+token, req, &resp)
-	switch {
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "Http request failed: %v\n", err)
-		return exitTerminated
-	case status == http.StatusConflict:
-		fmt.Fprintf(os.Stderr, "A runner exists with the same name %s. (TaskAgentExistsException: pass --replace to replace it)\n", name)
-		return exitTerminated
-	case status >= 300:
-		fmt.Fprintf(os.Stderr, "Http response code: %d from 'POST %s/actions/runner-registration': %s\n", status, apiBase(u), msg)
+	for {
+		req := map[string]any{
+			"url": rawURL, "runner_event": "register", "name": name, "labels": labels, "no_default_labels": noDefault,
+			"runner_group": group, "os": runnerOS(), "arch": runnerArch(), "version": version,
+			"ephemeral": a.flag("ephemeral"), "replace": replace, "disable_update": a.flag("disableupdate"),
+		}
+		status, msg, err := call(context.Background(), apiBase(u)+"/actions/runner-registration", "RemoteAuth "+token, req, &resp)
+		switch {
+		case err != nil:
+			fmt.Fprintf(os.Stderr, "Http request failed: %v\n", err)
+			return exitTerminated
+		case status == http.StatusConflict && !p.unattended:
+			// ConfigurationManager: ask to replace, else for another name.
+			if replace = p.flag("replace", "Would you like to replace the existing runner? (Y/N)"); !replace {
+				if name, err = p.read("name", "Enter the name of runner:", false, host, nonEmpty, false); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					return exitTerminated
+				}
+			}
+			continue
+		case status == http.StatusConflict:
+			fmt.Fprintf(os.Stderr, "A runner exists with the same name %s. (TaskAgentExistsException: pass --replace to replace it)\n", name)
+			return exitTerminated
+		case status >= 300:
+			fmt.Fprintf(os.Stderr, "Http response code: %d from 'POST %s/actions/runner-registration': %s\n", status, apiBase(u), msg)
+			return exitTerminated
+		}
+		break
+	}
+	work, err := p.arg("work", "Enter name of work folder:", "_work", nonEmpty, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return exitTerminated
 	}
 	key := make([]byte, 32)
