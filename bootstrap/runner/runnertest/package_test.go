@@ -24,7 +24,7 @@ func mint(t *testing.T, srv *githubtest.Server, kind string) string {
 	req.Header.Set("Authorization", "Bearer "+githubtest.Token)
 	req.Header.Set("Accept", "application/vnd.github+json")
 	req.Header.Set("X-GitHub-Api-Version", githubtest.SupportedAPIVersion)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.Client().Do(req) // trusts the fake's certificate when it serves TLS
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,6 +122,7 @@ func realMain(argv []string) int {
 		return exitRetryable
 	}
 	root := filepath.Dir(filepath.Dir(exe))
+	diagRoot = root
 	// A self-update made from a copy of this package (no package file)
 	// records the version it stands for next to the binary.
 	if b, err := os.ReadFile(filepath.Join(filepath.Dir(exe), ".fake-version")); err == nil && len(bytes.TrimSpace(b)) > 0 {
@@ -483,10 +484,13 @@ func callWith(ctx context.Context, u, auth string, header map[string]string, bod
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "GitHubActionsRunner-linux-x64/"+version)
-	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Do(req)
+	c, err := httpClient()
 	if err != nil {
 		return 0, "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, "", tlsError(err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

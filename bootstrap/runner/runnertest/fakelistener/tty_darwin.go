@@ -2,13 +2,15 @@ package main
 
 import (
 	"os"
-
-	"golang.org/x/sys/unix"
+	"syscall"
+	"unsafe"
 )
 
 // isTerminal is isatty: .NET's Console.IsInputRedirected (a character
-// device such as /dev/null is not a terminal).
+// device such as /dev/null is not a terminal). The syscall package, not
+// x/sys: only platform and service may import third-party modules.
 func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TIOCGETA)
-	return err == nil
+	var t syscall.Termios
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(syscall.TIOCGETA), uintptr(unsafe.Pointer(&t)))
+	return errno == 0
 }
