@@ -76,6 +76,14 @@ type fixture struct {
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
+	srv := githubtest.New()
+	t.Cleanup(srv.Close)
+	return newFixtureOn(t, srv)
+}
+
+// newFixtureOn is newFixture with the fake GHES srv (one over TLS, say).
+func newFixtureOn(t *testing.T, srv *githubtest.Server) fixture {
+	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		skipOrFail(t, "skipped: the go tool is not on PATH")
 	}
@@ -95,8 +103,6 @@ func newFixture(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := githubtest.New()
-	t.Cleanup(srv.Close)
 	srv.SetHeartbeat(200 * time.Millisecond)
 	origin := githubtest.NewOrigin()
 	t.Cleanup(origin.Close)

@@ -291,8 +291,12 @@ func (s *Server) runnerRegistration(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "Internal error after the runner was added")
 		return
 	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
 	writeJSON(w, http.StatusCreated, RegisterResponse{ID: id, Name: rn.Name, PoolID: 1, PoolName: "Default",
-		Credential: rn.credential, ServerURL: "http://" + r.Host + "/_runner/", HeartbeatMS: s.heartbeat.Milliseconds()})
+		Credential: rn.credential, ServerURL: scheme + "://" + r.Host + "/_runner/", HeartbeatMS: s.heartbeat.Milliseconds()})
 }
 
 // withCredential resolves the runner by its credential; the handler runs
