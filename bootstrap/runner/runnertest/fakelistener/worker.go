@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -136,18 +137,30 @@ func worker(root string) int {
 	go func() { stepDone <- step.Wait() }()
 	logf(root, fmt.Sprintf("Worker_%s-job%d.log", time.Now().UTC().Format("20060102-150405"), job),
 		"%s job=%d worker_pid=%d step_pid=%d\n", stamp(), job, os.Getpid(), step.Process.Pid)
+	stepEnded := false
 	select {
 	case err := <-stepDone:
-		if err != nil {
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			return workerSucceeded
+		case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
+			// The step died of the SIGINT sent to the whole group (which
+			// may reach it before this worker sees its own): a cancellation.
+			stepEnded = true
+		default:
 			return workerFailed
 		}
-		return workerSucceeded
 	case <-cancel:
 	case <-sig:
 	}
 	fmt.Printf("%s: Runner.Worker: the job fake-job-%d is being cancelled\n", stamp(), job)
-	_ = step.Process.Signal(os.Interrupt)
 	deadline := time.After(knobSeconds(root, cancelSecondsFile, 2*time.Second))
+	if stepEnded {
+		<-deadline
+		return workerCanceled
+	}
+	_ = step.Process.Signal(os.Interrupt)
 	select {
 	case <-stepDone:
 		<-deadline
