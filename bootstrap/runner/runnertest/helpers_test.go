@@ -11,21 +11,23 @@ import (
 
 // syncBuffer is a bytes.Buffer safe for a process's two output pipes and
 // a reader.
+// The buffer is a named field, not embedded: an embedded one's ReadFrom
+// (which io.Copy prefers) would bypass the lock.
 type syncBuffer struct {
-	mu sync.Mutex
-	bytes.Buffer
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
 
 func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.Buffer.String()
+	return b.buf.String()
 }
 
 // waitFile waits (bounded) for path to exist.
