@@ -543,6 +543,23 @@ func TestSysVNewRunnerctlRestartsServices(t *testing.T) {
 // TestSystemdLifecycle boots systemd in a container and runs the
 // lifecycle inside it, against the fake GHES on the shared loopback.
 func TestSystemdLifecycle(t *testing.T) {
+	f, c := systemdHost(t)
+	if out, _ := c.runnerctl("version"); !strings.Contains(out, "runnerctl") {
+		t.Fatalf("runnerctl in the container: %q", out)
+	}
+	lifecycle(t, f, c, "/opt/actions-runner", "/var/lib/runnerctl", "", "/usr/local/bin/runnerctl", "1", "runner", func(name string) []string {
+		return []string{"/etc/systemd/system/" + name + ".service"}
+	})
+	if out, _ := c.sh("ls /etc/systemd/system/multi-user.target.wants/ | grep actions.runner || true"); strings.TrimSpace(out) != "" {
+		t.Errorf("wants links left: %s", out)
+	}
+}
+
+// systemdHost boots systemd in a container (the cached nspawn rootfs) with
+// the built runnerctl bound in, and waits until it is up; the fake GHES
+// is on the shared loopback.
+func systemdHost(t *testing.T) (fixture, container) {
+	t.Helper()
 	needNspawn(t)
 	rootfs := cachedRootfs(t, "RUNNERCTL_NSPAWN_ROOTFS", "nspawn-rootfs", "`make nspawn-rootfs` (debootstrap, about 60 s)", "lib/systemd/systemd")
 	f := newFixture(t)
@@ -566,13 +583,5 @@ func TestSystemdLifecycle(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("systemd booted in %s", time.Since(start).Round(time.Millisecond))
-	if out, _ := c.runnerctl("version"); !strings.Contains(out, "runnerctl") {
-		t.Fatalf("runnerctl in the container: %q", out)
-	}
-	lifecycle(t, f, c, "/opt/actions-runner", "/var/lib/runnerctl", "", "/usr/local/bin/runnerctl", "1", "runner", func(name string) []string {
-		return []string{"/etc/systemd/system/" + name + ".service"}
-	})
-	if out, _ := c.sh("ls /etc/systemd/system/multi-user.target.wants/ | grep actions.runner || true"); strings.TrimSpace(out) != "" {
-		t.Errorf("wants links left: %s", out)
-	}
+	return f, c
 }

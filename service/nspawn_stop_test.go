@@ -3,8 +3,6 @@
 package service_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,28 +18,7 @@ import (
 // listens on the new version, and a stop ends a process a job left
 // outside the listener's process group (setsid): systemd's cgroup kill.
 func TestSystemdStopDuringUpdate(t *testing.T) {
-	needNspawn(t)
-	rootfs := cachedRootfs(t, "RUNNERCTL_NSPAWN_ROOTFS", "nspawn-rootfs", "`make nspawn-rootfs` (debootstrap, about 60 s)", "lib/systemd/systemd")
-	f := newFixture(t)
-	tmp := t.TempDir()
-	launcher := filepath.Join(tmp, "boot.sh")
-	if err := os.WriteFile(launcher, []byte(nspawnLauncher), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b := bootContainer(t, launcher, []string{"--bind-ro=" + f.bin + ":/root/runnerctl-test/runnerctl"}, []string{"ROOTFS=" + rootfs},
-		filepath.Join(tmp, "console.log"), "/root/runnerctl-test/runnerctl")
-	t.Cleanup(func() { b.stop(t, 20*time.Second) })
-	start, c := b.start, b.c
-	for {
-		out, _ := c.enter("systemctl", "is-system-running", "--wait")
-		if s := strings.TrimSpace(out); s == "running" || s == "degraded" {
-			break
-		}
-		if time.Since(start) > 60*time.Second {
-			t.Fatalf("systemd in the container is not up: %q", out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	_, c := systemdHost(t)
 	sh := func(cmd string) string {
 		t.Helper()
 		out, code := c.sh(cmd)
