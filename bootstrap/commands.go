@@ -38,8 +38,24 @@ type Env struct {
 	Version  string
 }
 
+// checkCAFile refuses, as root, a CA file another user can change: the
+// CA decides which server gets the credential. what names where it came
+// from (--ca-file, the record).
+func checkCAFile(path, what string) error {
+	if path == "" || !platform.Privileged() {
+		return nil
+	}
+	if err := platform.CheckRootFile(path); err != nil {
+		return failure.Wrap(failure.Usage, fmt.Errorf("%s %s: %w: give a CA file only root can change", what, path, err))
+	}
+	return nil
+}
+
 // connect returns the client for url.
 func (e Env) connect(url string) (*github.Client, error) {
+	if err := checkCAFile(e.Conn.CAFile, "--ca-file"); err != nil {
+		return nil, err
+	}
 	c := e.Conn
 	c.URL, c.Log, c.Redactor, c.Version = url, e.Log, e.Redactor, e.Version
 	return github.Connect(c)
@@ -90,15 +106,14 @@ func (e Env) lifecycleAPI(url, dir string) (*github.Client, error) {
 			c.APIURL = rec.Runner.APIURL
 		}
 		if c.CAFile == "" && rec.Runner.CAFile != "" {
-			// The CA decides who gets the credential: as root, one another
-			// user can rewrite is not taken from the record.
-			if platform.Privileged() {
-				if err := platform.CheckRootFile(rec.Runner.CAFile); err != nil {
-					return nil, failure.Wrap(failure.Usage, fmt.Errorf("the CA file install used for %s: %w: give --ca-file with a root-owned file", dir, err))
-				}
+			if err := checkCAFile(rec.Runner.CAFile, "the CA file install used for "+dir+":"); err != nil {
+				return nil, err
 			}
 			c.CAFile = rec.Runner.CAFile
 		}
+	}
+	if err := checkCAFile(c.CAFile, "--ca-file"); err != nil {
+		return nil, err
 	}
 	c.URL, c.Log, c.Redactor, c.Version = url, e.Log, e.Redactor, e.Version
 	cl, err := github.Connect(c)

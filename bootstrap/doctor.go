@@ -145,6 +145,11 @@ func Doctor(ctx context.Context, d DoctorDeps, o DoctorOptions) []Check {
 			}
 		}
 	}
+	// A CA file another user can change is not trusted with the credential.
+	if err := checkCAFile(dc.d.Conn.CAFile, "CA file"); err != nil {
+		dc.add("ca-file", CheckFail, 2, err.Error(), "make it root's (chown root, chmod go-w, in a directory only root can change), or give another --ca-file")
+		dc.d.Conn.CAFile = ""
+	}
 	if o.URL == "" {
 		dc.add("target", CheckWarn, 0, "no --url (and no installed runner in --dir names one): the network, credential and clock checks are skipped",
 			"give --url https://HOST/OWNER/REPO, https://HOST/ORG or https://HOST/enterprises/SLUG")

@@ -291,6 +291,13 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if err := confirm(ctx, api, svc, o, &res, started, log); err != nil {
 		return res, err
 	}
+	// A runner registered again without its old CA (dropped or rotated):
+	// the old one leaves the OS trust store unless another runner needs it.
+	if prev != nil && prev.CA != nil && (ca == nil || ca.SHA256 != prev.CA.SHA256) {
+		if err := removeUnusedCA(d.trust(), st, prev.CA, dir, recordCA, log); err != nil {
+			log.Warn("could not take the previous CA out of the OS trust store", "err", err)
+		}
+	}
 	afterBinary(svc, st, dir, bin, log)
 	return res, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // Format is an output format: "text" (tables for people) or "json".
@@ -283,6 +284,14 @@ func WriteDoctor(w io.Writer, f Format, checks []Check) error {
 		if c.Fix != "" && c.Status != CheckOK {
 			line += " — fix: " + c.Fix
 		}
+		// Server text (messages, scopes, certificate names) goes to a
+		// terminal: no control character (escape sequences) gets through.
+		line = strings.Map(func(r rune) rune {
+			if platform.ControlRune(r) {
+				return '?'
+			}
+			return r
+		}, line)
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
 		}

@@ -1152,4 +1152,16 @@ func TestPipelineCAFileInTheOSTrustStore(t *testing.T) {
 	if len(ts.removes) != 1 || len(ts.store) != 0 {
 		t.Errorf("after the last uninstall: removes %q, store %v; want the CA removed", ts.removes, ts.store)
 	}
+
+	// Registered again (the server lost it) without the CA: the old CA
+	// leaves the OS trust store.
+	res := p.mustInstall(o)
+	if err := p.api.DeleteRunner(context.Background(), res.ID); err != nil {
+		t.Fatal(err)
+	}
+	o.CAFile = ""
+	p.mustInstall(o)
+	if len(ts.store) != 0 || len(ts.removes) != 2 {
+		t.Errorf("after a re-registration without --ca-file: removes %q, store %v; want the old CA removed", ts.removes, ts.store)
+	}
 }

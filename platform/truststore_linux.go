@@ -169,7 +169,7 @@ func RemoveTrustedCA(installed string) error {
 // they get the system directories on PATH when the caller has none.
 func runTrustTool(m trustMechanism) error {
 	cmd := SystemCommand(m.update[0], m.update[1:]...)
-	cmd.Env = os.Environ()
+	cmd.Env = ChildEnv()
 	if os.Getenv("PATH") == "" {
 		cmd.Env = append(cmd.Env, "PATH="+strings.Join(systemDirs(), ":"))
 	}

@@ -247,6 +247,9 @@ func (s *Supervisor) updating(run listenerRun) bool {
 	if !run.signaled && (run.code == 3 || run.code == 4) {
 		return true
 	}
+	if platform.Privileged() && s.User != "" && s.User != "root" {
+		return false // root decides nothing on the runner user's files
+	}
 	fi, err := os.Lstat(filepath.Join(s.Dir, "_work", "_update.sh"))
 	return err == nil && fi.Mode().IsRegular() && !fi.ModTime().Before(run.started.Add(-time.Second))
 }
