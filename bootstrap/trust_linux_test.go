@@ -6,7 +6,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,68 +15,32 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 	"github.com/runnerctl/runnerctl/platform"
+	"github.com/runnerctl/runnerctl/platform/platformtest/tlsprobe"
 )
 
-// TestSystemTLSProbeHelper is run as a subprocess by
-// TestTrustCAFakeGHES: a fresh process, so Go reads the system roots
-// afresh. It GETs RUNNERCTL_TEST_SYSTEM_TLS_PROBE with the system roots
-// only; any HTTP answer means TLS verified.
-func TestSystemTLSProbeHelper(t *testing.T) {
-	url := os.Getenv("RUNNERCTL_TEST_SYSTEM_TLS_PROBE")
-	if url == "" {
-		t.Skip("a helper for TestTrustCAFakeGHES")
-	}
-	c := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{Proxy: nil}}
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-}
-
-// systemTLSEnv is the environment without what points TLS clients
-// elsewhere than the OS default store, or through a proxy.
-func systemTLSEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(k) {
-		case "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, extra...)
-}
-
 // systemVerifies says whether url's TLS verifies with the OS store alone:
-// for Go (a fresh process) and, when installed, curl (OpenSSL's default
-// store, as .NET's on Linux). The two must agree.
+// for Go (the system roots read afresh) and, when installed, curl
+// (OpenSSL's default store, as .NET's on Linux). The two must agree.
 func systemVerifies(t *testing.T, url string) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	probe := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSystemTLSProbeHelper$", "-test.count=1")
-	probe.Env = systemTLSEnv("RUNNERCTL_TEST_SYSTEM_TLS_PROBE=" + url)
-	out, err := probe.CombinedOutput()
-	goOK := err == nil
-	if !goOK && !strings.Contains(string(out), "certificate") {
-		t.Fatalf("the Go probe failed otherwise than on the certificate: %v: %s", err, out)
+	gerr := tlsprobe.Go(ctx, url)
+	goOK := gerr == nil
+	if !goOK && !strings.Contains(gerr.Error(), "certificate") {
+		t.Fatalf("the Go probe failed otherwise than on the certificate: %v", gerr)
 	}
-	if _, err := exec.LookPath("curl"); err != nil {
+	installed, cerr := tlsprobe.Curl(ctx, url)
+	if !installed {
 		return goOK
 	}
-	curl := exec.CommandContext(ctx, "curl", "-sS", "-o", "/dev/null", "--noproxy", "*", "--max-time", "20", url)
-	curl.Env = systemTLSEnv()
-	cout, err := curl.CombinedOutput()
 	var ee *exec.ExitError
-	curlOK := err == nil
-	if !curlOK && !(errors.As(err, &ee) && ee.ExitCode() == 60) { // 60: peer certificate cannot be authenticated
-		t.Fatalf("curl failed otherwise than on the certificate: %v: %s", err, cout)
+	curlOK := cerr == nil
+	if !curlOK && !(errors.As(cerr, &ee) && ee.ExitCode() == 60) { // 60: peer certificate cannot be authenticated
+		t.Fatalf("curl failed otherwise than on the certificate: %v", cerr)
 	}
 	if goOK != curlOK {
-		t.Fatalf("Go (verified: %v: %s) and curl (verified: %v: %s) disagree", goOK, out, curlOK, cout)
+		t.Fatalf("Go (verified: %v: %v) and curl (verified: %v: %v) disagree", goOK, gerr, curlOK, cerr)
 	}
 	return goOK
 }

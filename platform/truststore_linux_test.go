@@ -12,11 +12,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/runnerctl/runnerctl/platform/platformtest/tlsprobe"
 )
 
 func TestDetectTrust(t *testing.T) {
@@ -114,67 +115,21 @@ func TestRemoveLinksTo(t *testing.T) {
 	}
 }
 
-// The trust store test's TLS probe: run as a subprocess (a fresh
-// process reads the system roots afresh), it GETs the URL in
-// RUNNERCTL_TEST_TLS_PROBE with Go's default client (system roots) and
-// fails when TLS does not verify.
-func TestTLSProbeHelper(t *testing.T) {
-	url := os.Getenv("RUNNERCTL_TEST_TLS_PROBE")
-	if url == "" {
-		t.Skip("a helper for TestAddTrustedCA")
-	}
-	c := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{Proxy: nil}}
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-}
-
-// probeEnv is the environment without what would point TLS clients at
-// another store than the OS default.
-func probeEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(k) {
-		case "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, extra...)
-}
-
-// goProbe: does a fresh Go process, with only the system roots, verify url?
+// goProbe: does Go, with only the system roots (read afresh), verify url?
 func goProbe(t *testing.T, url string) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestTLSProbeHelper$", "-test.count=1")
-	cmd.Env = probeEnv("RUNNERCTL_TEST_TLS_PROBE=" + url)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%w: %s", err, out)
-	}
-	return nil
+	return tlsprobe.Go(ctx, url)
 }
 
 // curlProbe: does curl (OpenSSL's default store) verify url? ok is
 // false when curl is not installed.
 func curlProbe(t *testing.T, url string) (ok bool, err error) {
 	t.Helper()
-	if _, err := exec.LookPath("curl"); err != nil {
-		return false, nil
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "curl", "--fail", "-sS", "--noproxy", "*", "--max-time", "20", "-o", "/dev/null", url)
-	cmd.Env = probeEnv()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return true, fmt.Errorf("%w: %s", err, out)
-	}
-	return true, nil
+	return tlsprobe.Curl(ctx, url)
 }
 
 // On this host, as root: a fresh CA goes into the OS store, where a new
