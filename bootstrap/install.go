@@ -259,7 +259,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if err := t.finish(); err != nil {
 		return res, err
 	}
-	rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
+	rb.push("remove the runner directory "+dir, func() error { return platform.RemoveTree(dir) })
 	rec.Runner = &RunnerRecord{URL: o.Target.URL, APIURL: apiURL(o.Target), CAFile: o.CAFile, Scope: o.Target.Kind.String(), Name: o.Runner.Name, ID: id,
 		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, InstalledAt: time.Now().UTC()}
 	if err := st.Put(*rec); err != nil {
@@ -363,7 +363,14 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 						return err
 					}
 				}
-				return os.Chmod(dir, fi.Mode().Perm())
+				if err := os.Chmod(dir, fi.Mode().Perm()); err != nil {
+					return err
+				}
+				// Windows: RestrictDir's protected ACL goes.
+				if err := platform.InheritACL(dir); err != nil {
+					return err
+				}
+				return platform.GrantServiceAccess(dir, user)
 			})}, nil
 		}
 		log.Warn("the prepared runner directory is not as prepare left it: extracting the package again", "dir", dir, "err", err)
@@ -382,7 +389,10 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 				return fmt.Errorf("install: %w", err)
 			}
 		}
-		return commitTree(s.tree, dir, rec != nil)
+		if err := commitTree(s.tree, dir, rec != nil); err != nil {
+			return err
+		}
+		return platform.GrantServiceAccess(dir, user)
 	})}, nil
 }
 

@@ -255,7 +255,7 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 	if err := commitTree(s.tree, dir, rec != nil); err != nil {
 		return res, err
 	}
-	rb.push("remove the runner directory "+dir, func() error { return os.RemoveAll(dir) })
+	rb.push("remove the runner directory "+dir, func() error { return platform.RemoveTree(dir) })
 	res.SHA256 = s.pkg.SHA256
 	if err := st.Put(Record{Dir: dir, Package: s.pkg, Pristine: true, User: res.User, MadeAt: time.Now().UTC(), Runnerctl: o.Version}); err != nil {
 		return res, err

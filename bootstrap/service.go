@@ -73,12 +73,17 @@ func ensureService(svc ServiceManager, spec platform.ServiceSpec, rb *rollback) 
 	return true, nil
 }
 
-// writeServiceMarker writes .service with the service name, as svc.sh
-// does (config.sh remove refuses to run while it exists): the runner
-// user's file, written without following links.
+// writeServiceMarker writes .service with the service name as the
+// runner's own service setup does (platform.ServiceMarker: config.sh
+// remove refuses to run while it exists; config.cmd remove stops and
+// deletes the service it names): the runner user's file, written without
+// following links, hidden on Windows.
 func writeServiceMarker(dir, name, user string, log *slog.Logger) error {
-	if err := writeRunnerFile(dir, runner.ServiceMarker, user, []byte(name+"\n"), 0o644, log); err != nil {
+	if err := writeRunnerFile(dir, runner.ServiceMarker, user, platform.ServiceMarker(name), 0o644, log); err != nil {
 		return fmt.Errorf("install: write %s: %w", runner.ServiceMarker, err)
+	}
+	if err := platform.HideFile(filepath.Join(dir, runner.ServiceMarker)); err != nil {
+		return fmt.Errorf("install: %w", err)
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult
 
 	// 3. Files, record, user.
 	if !o.KeepFiles {
-		if err := os.RemoveAll(dir); err != nil {
+		if err := platform.RemoveTree(dir); err != nil {
 			return res, fmt.Errorf("uninstall: remove %s: %w", dir, err)
 		}
 		res.FilesRemoved = true

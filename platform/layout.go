@@ -8,6 +8,10 @@ import (
 // The runner package's layout (runner-contract.md): the scripts and the
 // listener binary runnerctl drives, relative to the runner directory.
 
+// WindowsServiceAccount is the runner service's default account on
+// Windows, as config.cmd's.
+const WindowsServiceAccount = `NT AUTHORITY\NETWORK SERVICE`
+
 // ListenerPath is the listener binary of this OS's runner in dir.
 func ListenerPath(dir string) string { return filepath.Join(dir, "bin", listenerName) }
 

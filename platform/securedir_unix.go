@@ -62,6 +62,10 @@ func MkdirRestricted(dir string) error {
 // InheritACL does nothing outside Windows: a moved tree keeps its modes.
 func InheritACL(dir string) error { return nil }
 
+// GrantServiceAccess does nothing outside Windows: the runner user owns
+// its tree (ChownNoFollow).
+func GrantServiceAccess(dir, account string) error { return nil }
+
 // LockFile takes an exclusive lock on path (made 0600 when missing),
 // waiting for another holder; unlock releases it.
 func LockFile(path string) (unlock func(), err error) {

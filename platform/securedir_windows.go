@@ -151,3 +151,42 @@ func ownedByMe(sid *windows.SID) bool {
 	u, err := windows.GetCurrentProcessToken().GetTokenUser()
 	return err == nil && u.User.Sid.Equals(sid)
 }
+
+// GrantServiceAccess gives the service account (account, or
+// WindowsServiceAccount when "") full control of dir and of what it holds
+// and will hold (inherited), as the runner's own Windows service setup
+// grants its account the runner and work folders
+// (GrantDirectoryPermissionForAccount; it grants a local group holding
+// the account, runnerctl grants the account itself: one service per
+// directory). The listener writes _diag, _work and its update there.
+func GrantServiceAccess(dir, account string) error {
+	if account == "" {
+		account = WindowsServiceAccount
+	}
+	sid, _, _, err := windows.LookupSID("", account)
+	if err != nil {
+		return fmt.Errorf("grant %s access to %s: look up the account: %w", account, dir, err)
+	}
+	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
+	if err != nil {
+		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
+	}
+	old, _, err := sd.DACL()
+	if err != nil {
+		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
+	}
+	acl, err := windows.ACLFromEntries([]windows.EXPLICIT_ACCESS{{
+		AccessPermissions: windows.GENERIC_ALL,
+		AccessMode:        windows.GRANT_ACCESS,
+		Inheritance:       windows.SUB_CONTAINERS_AND_OBJECTS_INHERIT,
+		Trustee: windows.TRUSTEE{TrusteeForm: windows.TRUSTEE_IS_SID, TrusteeType: windows.TRUSTEE_IS_WELL_KNOWN_GROUP,
+			TrusteeValue: windows.TrusteeValueFromSID(sid)},
+	}}, old)
+	if err != nil {
+		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
+	}
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION, nil, nil, acl, nil); err != nil {
+		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
+	}
+	return nil
+}

@@ -261,3 +261,7 @@ func pristineEntry(p string, st *unix.Stat_t) error {
 	}
 	return nil
 }
+
+// RemoveTree removes path and what it holds (os.RemoveAll, which does not
+// follow links).
+func RemoveTree(path string) error { return os.RemoveAll(path) }

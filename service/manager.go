@@ -233,7 +233,7 @@ func removeLeftovers(name string) error {
 		return err
 	}
 	if d, err := StatusDir(name); err == nil {
-		if err := os.RemoveAll(d); err != nil {
+		if err := platform.RemoveTree(d); err != nil {
 			return fmt.Errorf("service %s: remove %s: %w", name, d, err)
 		}
 		_ = os.Remove(filepath.Dir(d)) // the last service's: empty now

@@ -484,7 +484,7 @@ func launchdPlist(s platform.ServiceSpec, kind LaunchdKind, home string) (string
 }
 
 // WindowsAccount is the default service account, as config.cmd's.
-const WindowsAccount = `NT AUTHORITY\NETWORK SERVICE`
+const WindowsAccount = platform.WindowsServiceAccount
 
 // WindowsSettings is what is asked of the SCM on Windows.
 type WindowsSettings struct {

@@ -10,7 +10,8 @@ import (
 	ks "github.com/kardianos/service"
 )
 
-// program adapts the supervisor to kardianos' Interface.
+// program adapts the supervisor to kardianos' Interface (and to the
+// Windows SCM handler, run_windows.go).
 type program struct {
 	sup    *Supervisor
 	cancel context.CancelFunc
@@ -51,12 +52,7 @@ func (p *program) wait() {
 // the listener stops for good, and returns the supervisor's result.
 func Run(name string, sup *Supervisor) error {
 	p := &program{sup: sup, done: make(chan struct{})}
-	sv, err := ks.New(p, &ks.Config{Name: name, Option: ks.KeyValue{"RunWait": p.wait}})
-	if err != nil {
-		return err
-	}
-	stopWhenDone(sv, p.done)
-	if err := sv.Run(); err != nil {
+	if err := runManaged(name, p); err != nil {
 		return err
 	}
 	if errors.Is(p.err, ErrStopped) && stoppedExitsZero() {

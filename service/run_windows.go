@@ -1,16 +1,104 @@
 package service
 
-import ks "github.com/kardianos/service"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
 
-// stopWhenDone asks the SCM to stop the service once done is closed (the
-// supervisor ended by itself): under the SCM, kardianos' Run returns only
-// on a stop request. Run interactively, it returns on its own.
-func stopWhenDone(sv ks.Service, done <-chan struct{}) {
-	if ks.Interactive() {
-		return
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/svc"
+)
+
+// runManaged runs p as the SCM's service name when the SCM started this
+// process, else in the foreground. It asks the SCM itself (svc.Run)
+// instead of kardianos, whose Run decides by svc.IsWindowsService (false
+// under Wine, where services.exe is not in session 0) and, in the
+// foreground, returns only on Ctrl-C, not when the supervisor ends.
+func runManaged(name string, p *program) error {
+	if name != "" {
+		err := svc.Run(name, &scmHandler{p: p})
+		if !errors.Is(err, windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+			if err != nil {
+				return fmt.Errorf("run as service %s: %w", name, err)
+			}
+			return nil
+		}
+		// Not started by the SCM: runnerctl run --service NAME by hand.
 	}
-	go func() {
-		<-done
-		_ = sv.Stop()
-	}()
+	if err := p.Start(nil); err != nil {
+		return err
+	}
+	p.wait()
+	return p.Stop(nil)
+}
+
+// scmHandler is the service's control handler.
+type scmHandler struct{ p *program }
+
+// stopHint is how long the SCM is told each stop step may take; the
+// handler reports progress every half of it while the listener stops
+// (up to the supervisor's StopTimeout, a self-update's wait).
+const stopHint = 10 * time.Second
+
+// Execute runs the supervisor until the SCM asks for a stop (Stop,
+// Shutdown: the listener gets its graceful Ctrl-C) or the supervisor
+// ends by itself. Returning reports SERVICE_STOPPED: the service stops
+// itself from inside, which needs no SERVICE_STOP right on its own
+// service object (kardianos' Stop() does, and NETWORK SERVICE lacks it).
+//
+// How it ends decides whether the SCM restarts it. The recovery actions
+// (restart after 10 s) run only for a crash, a process that exits without
+// reporting SERVICE_STOPPED (FailureActionsOnNonCrashFailures stays off);
+// so:
+//   - stopped by the SCM, or the listener exited 0 (an ephemeral runner's
+//     job is done): stopped, exit 0, not restarted;
+//   - the listener stopped for good (ErrStopped: not configured, deleted,
+//     version deprecated): stopped with the service-specific exit code
+//     ExitNoRestart, not restarted (RunnerService.exe stops with the
+//     listener's code);
+//   - any other failure: the process exits 1 without reporting stopped,
+//     and the SCM's recovery restarts it, as RunnerService.exe gets its
+//     restart by failing in OnStop.
+func (h *scmHandler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
+	status <- svc.Status{State: svc.StartPending}
+	_ = h.p.Start(nil)
+	status <- svc.Status{State: svc.Running, Accepts: svc.AcceptStop | svc.AcceptShutdown}
+	for {
+		select {
+		case <-h.p.done:
+			return h.ended()
+		case c := <-req:
+			switch c.Cmd {
+			case svc.Interrogate:
+				status <- c.CurrentStatus
+			case svc.Stop, svc.Shutdown:
+				h.p.sup.Log.Info("stop requested by the service manager")
+				h.p.cancel()
+				for check := uint32(1); ; check++ {
+					status <- svc.Status{State: svc.StopPending, CheckPoint: check, WaitHint: uint32(stopHint / time.Millisecond)}
+					select {
+					case <-h.p.done:
+						return false, 0
+					case <-time.After(stopHint / 2):
+					}
+				}
+			}
+		}
+	}
+}
+
+// ended is the service's exit once the supervisor ended by itself.
+func (h *scmHandler) ended() (bool, uint32) {
+	switch err := h.p.err; {
+	case err == nil:
+		return false, 0
+	case errors.Is(err, ErrStopped):
+		h.p.sup.Log.Error("the runner stopped for good: the service stops and is not restarted", "err", err)
+		return true, ExitNoRestart
+	default:
+		h.p.sup.Log.Error("the supervisor failed: exiting for the service manager to restart it", "err", err)
+		os.Exit(1)
+		return true, 1
+	}
 }

@@ -53,7 +53,7 @@ type Staged struct {
 // O_NOFOLLOW). After a commit it does nothing.
 func (s *Staged) Discard() {
 	if s != nil && !s.removed {
-		_ = os.RemoveAll(s.wrapper)
+		_ = platform.RemoveTree(s.wrapper)
 		s.removed = true
 	}
 }
@@ -129,7 +129,7 @@ func (s *Staged) CommitReplacing(dest string) error {
 	if err := platform.InheritACL(dest); err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
-	if err := os.RemoveAll(s.wrapper); err != nil {
+	if err := platform.RemoveTree(s.wrapper); err != nil {
 		return fmt.Errorf("install %s: the new tree is in place; remove the old one: %w", dest, err)
 	}
 	return nil
