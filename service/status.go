@@ -37,6 +37,10 @@ type SupervisorStatus struct {
 	LastExit    string    `json:"last_exit,omitempty"` // "exit 2 (retryable)", "killed by a signal"
 	Restarts    int       `json:"restarts"`
 	Message     string    `json:"message,omitempty"`
+	// RunnerVersion is the version the listener last said it runs
+	// ("Current runner version: '2.336.9'"): after a self-update it is no
+	// longer the installed package's.
+	RunnerVersion string `json:"runner_version,omitempty"`
 }
 
 // String describes the status for people: "listening since
@@ -54,6 +58,9 @@ func (s *SupervisorStatus) String() string {
 		fmt.Fprintf(&b, ", listener %d", s.ListenerPID)
 	}
 	b.WriteString(")")
+	if s.RunnerVersion != "" {
+		fmt.Fprintf(&b, ", runner %s", printable(s.RunnerVersion, 40))
+	}
 	if s.Restarts > 0 {
 		fmt.Fprintf(&b, ", %d restarts", s.Restarts)
 	}

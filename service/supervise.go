@@ -337,6 +337,9 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 			if strings.Contains(line, "Listening for Jobs") && !listening.Swap(true) {
 				s.report(st, func(x *SupervisorStatus) { x.State, x.Message = SupListening, "" })
 			}
+			if v, ok := runnerVersion(line); ok {
+				s.report(st, func(x *SupervisorStatus) { x.RunnerVersion = v })
+			}
 			fmt.Fprintln(s.Output, line)
 		}
 		_, _ = io.Copy(io.Discard, pr)
@@ -377,4 +380,15 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 		return run, fmt.Errorf("run listener: %w", werr)
 	}
 	return run, nil
+}
+
+// runnerVersion reads the version out of the listener's "Current runner
+// version: '2.336.9'" line.
+func runnerVersion(line string) (string, bool) {
+	_, rest, ok := strings.Cut(line, "Current runner version: '")
+	if !ok {
+		return "", false
+	}
+	v, _, ok := strings.Cut(rest, "'")
+	return v, ok && v != ""
 }

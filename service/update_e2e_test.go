@@ -81,4 +81,16 @@ func TestSysVStopDuringFakeSelfUpdate(t *testing.T) {
 	if out, _ := h.sh("cat /var/log/" + svc + ".log /var/log/" + svc + ".err"); !strings.Contains(out, "Current runner version: '2.336.9'") {
 		t.Errorf("the listener did not start on 2.336.9; its log:\n%s", out)
 	}
+	// status shows the version the listener runs, not the package's.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		out, code := h.runnerctl("status", "--dir", dir, "--state-dir", index)
+		if code == 0 && strings.Contains(out, "runner 2.336.9") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status does not show the updated runner version (exit %d):\n%s", code, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
