@@ -29,7 +29,11 @@ func sameDefinition(s platform.ServiceSpec) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return c.BinaryPathName == w.CommandLine && sameAccount(c.ServiceStartName, w.Account), nil
+	nonCrash, err := sv.RecoveryActionsOnNonCrashFailures()
+	if err != nil {
+		return false, err
+	}
+	return c.BinaryPathName == w.CommandLine && sameAccount(c.ServiceStartName, w.Account) && nonCrash, nil
 }
 
 // sameAccount compares account names as the SCM may spell them: "NT

@@ -130,6 +130,10 @@ func (m *Manager) Install(s platform.ServiceSpec) (changed bool, err error) {
 	if err := sv.Install(); err != nil {
 		return false, fmt.Errorf("service %s: install (%s): %w", s.Name, m.Platform(), err)
 	}
+	if err := finishInstall(s); err != nil {
+		_ = sv.Uninstall()
+		return false, err
+	}
 	m.log.Info("service installed", "service", s.Name, "manager", m.Platform(), "user", s.User)
 	return true, nil
 }

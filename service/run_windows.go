@@ -3,7 +3,6 @@ package service
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -47,19 +46,17 @@ const stopHint = 10 * time.Second
 // itself from inside, which needs no SERVICE_STOP right on its own
 // service object (kardianos' Stop() does, and NETWORK SERVICE lacks it).
 //
-// How it ends decides whether the SCM restarts it. The recovery actions
-// (restart after 10 s) run only for a crash, a process that exits without
-// reporting SERVICE_STOPPED (FailureActionsOnNonCrashFailures stays off);
-// so:
+// How it ends decides whether the SCM restarts it: the service is
+// installed with recovery actions (restart after 10 s) that also apply to
+// a stop with a non-zero exit code (FailureActionsOnNonCrashFailures,
+// finishInstall), so:
 //   - stopped by the SCM, or the listener exited 0 (an ephemeral runner's
-//     job is done): stopped, exit 0, not restarted;
+//     job is done): exit 0, not restarted;
 //   - the listener stopped for good (ErrStopped: not configured, deleted,
-//     version deprecated): stopped with the service-specific exit code
-//     ExitNoRestart, not restarted (RunnerService.exe stops with the
-//     listener's code);
-//   - any other failure: the process exits 1 without reporting stopped,
-//     and the SCM's recovery restarts it, as RunnerService.exe gets its
-//     restart by failing in OnStop.
+//     version deprecated): exit 0 too, so that it is not restarted, as
+//     under launchd; the status file says why it stopped, and status
+//     shows it;
+//   - any other failure: service-specific exit code 1, restarted.
 func (h *scmHandler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
 	status <- svc.Status{State: svc.StartPending}
 	_ = h.p.Start(nil)
@@ -94,11 +91,10 @@ func (h *scmHandler) ended() (bool, uint32) {
 	case err == nil:
 		return false, 0
 	case errors.Is(err, ErrStopped):
-		h.p.sup.Log.Error("the runner stopped for good: the service stops and is not restarted", "err", err)
-		return true, ExitNoRestart
+		h.p.sup.Log.Error("the runner stopped for good: the service stops with exit 0 so that the service manager does not restart it", "err", err)
+		return false, 0
 	default:
-		h.p.sup.Log.Error("the supervisor failed: exiting for the service manager to restart it", "err", err)
-		os.Exit(1)
+		h.p.sup.Log.Error("the supervisor failed: the service stops with an error, and the service manager restarts it", "err", err)
 		return true, 1
 	}
 }
