@@ -32,9 +32,7 @@ import (
 
 var version = "dev" // set at build time with -ldflags "-X main.version=…"
 
-func main() {
-	os.Exit(run(os.Args, os.Stdout, os.Stderr))
-}
+func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
 
 // exitCode maps an error to the documented exit codes (README "Exit codes");
 // a runner stopped for good is service.ExitNoRestart, which the unit does not restart.
@@ -249,6 +247,8 @@ func targetFlags() []cli.Flag {
 		strFlag("url", "web URL: https://HOST/OWNER/REPO, https://HOST/ORG or https://HOST/enterprises/SLUG", ""),
 		strFlag("api-url", "REST API base, when it is not derived from --url (github.com → api.github.com, *.ghe.com → api.SUB.ghe.com, GHES → HOST/api/v3)", ""),
 		strFlag("access-token-file", "file holding a PAT (else RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN is used; a token is never a flag value)", ""),
+		&cli.Int64Flag{Name: "app-id", Usage: "authenticate as this GitHub App (before any PAT)", EnvVars: envName("app-id")}, strFlag("app-private-key-file", "the GitHub App's private key (.pem)", ""),
+		&cli.Int64Flag{Name: "app-installation-id", Usage: "the App's installation (default: looked up for --url)", EnvVars: envName("app-installation-id")},
 		strFlag("ca-file", "extra PEM roots, for a GHES with a private CA", ""), boolFlag("insecure-http", "allow plain http:// API and download URLs to hosts that are not loopback (tokens cross the network unencrypted)"),
 		durationFlag("max-wait", "longest time one API request may wait for retries and rate limits", 10*time.Minute),
 		proxyFlag("https-proxy", "HTTPS_PROXY", "proxy for https:// requests, runnerctl's and the runner's (written to its .env)"),
@@ -334,7 +334,7 @@ func newEnv(env *cmdEnv, c *cli.Context) (bootstrap.Env, error) {
 	return bootstrap.Env{Stdout: env.stdout, TTY: platform.Terminal(env.stderr), Log: log, Format: f, Redactor: env.redactor, CacheDir: c.String("cache-dir"), StateDir: c.String("state-dir"),
 		Services: service.New(log), Version: version,
 		Conn: github.ConnectOptions{APIURL: c.String("api-url"), CAFile: c.String("ca-file"), MaxWait: c.Duration("max-wait"), InsecureHTTP: c.Bool("insecure-http"),
-			Credentials: github.Credentials{TokenFile: c.String("access-token-file"), Getenv: os.Getenv},
+			Credentials: github.Credentials{TokenFile: c.String("access-token-file"), AppID: c.Int64("app-id"), AppKeyFile: c.String("app-private-key-file"), AppInstallationID: c.Int64("app-installation-id"), Getenv: os.Getenv},
 			Proxy:       github.Proxy{HTTP: c.String("http-proxy"), HTTPS: c.String("https-proxy"), No: c.String("no-proxy")}},
 	}, nil
 }

@@ -20,14 +20,17 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/platform"
 )
 
 // doctor (issue 11 item 3): the preflight a user runs alone when a host
 // "never shows up", and that install runs first. It is read-only: it
 // creates, writes and mints nothing (a GET of the runner list proves the
-// credential), and it never prints a secret (the token goes in a header
-// only; proxy URLs are shown redacted).
+// credential) but, with a GitHub App, the installation token an App
+// needs to read anything (an hour's token, no change on the server);
+// and it never prints a secret (the token goes in a header only; proxy
+// URLs are shown redacted).
 //
 // Each check has a class, the exit code of `runnerctl doctor` when it is
 // the first failing one (design.md's codes):
@@ -342,7 +345,12 @@ func (dc *doctor) tlsFailure(u *url.URL, err error) (string, string) {
 	return fmt.Sprintf("request to %s failed: %v", u.Host, err), "check the proxy settings (--https-proxy, --no-proxy) and that the server answers HTTPS"
 }
 
-// clock compares the server's Date with the local clock.
+// clockFix is the fix of a skewed clock.
+const clockFix = "synchronise the clock (timedatectl set-ntp true, chronyd or ntpd; Windows: w32tm /resync): GitHub App JWTs and OAuth tokens are refused with a skewed clock"
+
+// clock compares the server's Date with the local clock: a warning
+// beyond 30 s, a failure beyond 5 minutes, and with a GitHub App a
+// failure beyond what its JWTs survive (30 s fast, 90 s slow).
 func (dc *doctor) clock(server time.Time) {
 	skew := dc.d.Now().Sub(server)
 	abs := skew.Abs().Round(time.Second)
@@ -350,8 +358,12 @@ func (dc *doctor) clock(server time.Time) {
 	if skew < 0 {
 		dir = "behind"
 	}
-	fix := "synchronise the clock (timedatectl set-ntp true, chronyd or ntpd; Windows: w32tm /resync): GitHub App JWTs and OAuth tokens are refused with a skewed clock"
+	fix := clockFix
+	// An App's JWT is issued 30 s back and lives 2 minutes (github/app.go).
+	appFails := dc.d.Conn.Credentials.IsApp() && (skew > 30*time.Second || skew < -90*time.Second)
 	switch {
+	case appFails && abs <= 5*time.Minute:
+		dc.add("clock", CheckFail, failure.Usage, fmt.Sprintf("this host's clock is %s %s the server's: GitHub refuses a GitHub App's JWTs with this skew (30 s fast or 90 s slow at most)", abs, dir), fix)
 	case abs > 5*time.Minute:
 		dc.add("clock", CheckFail, failure.Usage, fmt.Sprintf("this host's clock is %s %s the server's", abs, dir), fix)
 	case abs > 30*time.Second:
@@ -362,21 +374,37 @@ func (dc *doctor) clock(server time.Time) {
 }
 
 // credential proves the credential with a GET of the target's runner
-// list, checks a classic PAT's X-OAuth-Scopes, and returns the download
-// URL of this host's package (nil when unknown).
+// list (a GitHub App first: appToken), checks a classic PAT's
+// X-OAuth-Scopes, and returns the download URL of this host's package
+// (nil when unknown).
 func (dc *doctor) credential(ctx context.Context, t github.Target) *url.URL {
-	tok, err := dc.d.Conn.Credentials.Token()
-	if errors.Is(err, github.ErrNoCredential) {
-		dc.add("credential", CheckWarn, 0, "no API credential: its validity and scopes are not checked",
-			"give --access-token-file FILE, or set RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN (a classic PAT needs scope "+t.Kind.ClassicScope()+")")
-		return nil
-	}
-	if err != nil {
-		dc.add("credential", CheckFail, failure.Usage, err.Error(), "give a readable --access-token-file")
-		return nil
-	}
-	if dc.d.Conn.Redactor != nil {
-		dc.d.Conn.Redactor.Add(tok)
+	creds := dc.d.Conn.Credentials
+	who := "the token" // for messages
+	newToken := fmt.Sprintf("create a token with scope %s (classic PAT) or the %s (fine-grained PAT or GitHub App), and give it by --access-token-file",
+		t.Kind.ClassicScope(), t.Kind.Permission())
+	var tok secret.Secret
+	if creds.IsApp() {
+		var ok bool
+		if tok, ok = dc.appToken(ctx, t); !ok {
+			return nil
+		}
+		who, newToken = creds.Kind()+"'s installation token", github.GrantHint()
+	} else {
+		var err error
+		tok, err = creds.Token(dc.d.Log)
+		if errors.Is(err, github.ErrNoCredential) {
+			dc.add("credential", CheckWarn, 0, "no API credential: its validity and scopes are not checked",
+				"give --app-id with --app-private-key-file (a GitHub App), or --access-token-file FILE, or set RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN (a classic PAT needs scope "+t.Kind.ClassicScope()+")")
+			return nil
+		}
+		if err != nil {
+			dc.add("credential", CheckFail, failure.Usage, err.Error(), "give a readable --access-token-file")
+			return nil
+		}
+		who = "the token (" + creds.Kind() + ")"
+		if dc.d.Conn.Redactor != nil {
+			dc.d.Conn.Redactor.Add(tok)
+		}
 	}
 	get := func(path string) (*http.Response, []byte, error) {
 		ctxT, cancel := context.WithTimeout(ctx, dc.d.Timeout)
@@ -411,7 +439,6 @@ func (dc *doctor) credential(ctx context.Context, t github.Target) *url.URL {
 	if classic {
 		scopeNote = fmt.Sprintf("; classic token scopes %q (needs %s)", have, need)
 	}
-	newToken := fmt.Sprintf("create a token with scope %s (classic PAT) or the %s (fine-grained PAT or GitHub App), and give it by --access-token-file", need, t.Kind.Permission())
 	msg := apiMessage(body)
 	switch {
 	case resp.StatusCode == http.StatusOK:
@@ -419,13 +446,13 @@ func (dc *doctor) credential(ctx context.Context, t github.Target) *url.URL {
 			dc.add("credential", CheckWarn, 0, "the runner list of "+t.Describe()+" is readable, but the token lacks "+need+scopeNote, newToken)
 		} else {
 			note := scopeNote
-			if !classic {
+			if !classic && !creds.IsApp() {
 				note = "; not a classic PAT: a registration also needs the " + t.Kind.Permission()
 			}
-			dc.add("credential", CheckOK, 0, "the token can list the runners of "+t.Describe()+note, "")
+			dc.add("credential", CheckOK, 0, who+" can list the runners of "+t.Describe()+note, "")
 		}
 	case resp.StatusCode == http.StatusUnauthorized:
-		dc.add("credential", CheckFail, failure.Auth, "the server refuses the token ("+msg+"): it is wrong, expired or revoked", newToken)
+		dc.add("credential", CheckFail, failure.Auth, "the server refuses "+who+" ("+msg+"): it is wrong, expired or revoked", newToken)
 		return nil
 	case resp.StatusCode == http.StatusForbidden && resp.Header.Get("X-Ratelimit-Remaining") == "0":
 		dc.add("credential", CheckWarn, 0, "rate limited: the token's API budget is spent until "+resetTime(resp.Header.Get("X-Ratelimit-Reset")), "wait for the reset, or use another token")
@@ -435,13 +462,13 @@ func (dc *doctor) credential(ctx context.Context, t github.Target) *url.URL {
 		if p := resp.Header.Get("X-Accepted-Github-Permissions"); p != "" {
 			perm = "; the endpoint accepts permissions " + p
 		}
-		dc.add("credential", CheckFail, failure.Auth, "the token may not manage the runners of "+t.Describe()+" ("+msg+")"+scopeNote+perm, newToken)
+		dc.add("credential", CheckFail, failure.Auth, who+" may not manage the runners of "+t.Describe()+" ("+msg+")"+scopeNote+perm, newToken)
 		return nil
 	case resp.StatusCode == http.StatusNotFound && classic && !hasScope(have, t.Kind):
 		dc.add("credential", CheckFail, failure.Auth, t.Describe()+" is not visible to this token (404)"+scopeNote, newToken)
 		return nil
 	case resp.StatusCode == http.StatusNotFound:
-		dc.add("credential", CheckFail, failure.NotFound, t.Describe()+" was not found (404): it does not exist, or the token cannot see it"+scopeNote,
+		dc.add("credential", CheckFail, failure.NotFound, t.Describe()+" was not found (404): it does not exist, or "+who+" cannot see it"+scopeNote,
 			"check --url; a fine-grained token must be granted this repository or organization")
 		return nil
 	default:
@@ -469,6 +496,59 @@ func (dc *doctor) credential(ctx context.Context, t github.Target) *url.URL {
 		return nil
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host} // never the path or a query: data, and maybe a token
+}
+
+// appToken checks a GitHub App credential, each step a check: the JWT
+// (the key, the App id, this host's clock), the installation on the
+// target, its permissions; then mints the installation token the
+// runner-list check uses.
+func (dc *doctor) appToken(ctx context.Context, t github.Target) (secret.Secret, bool) {
+	c := dc.d.Conn
+	cfg, err := c.Credentials.AppConfig(t, dc.d.Log)
+	if err != nil {
+		fix := "give --app-id and a readable --app-private-key-file, the App's private key"
+		if t.Kind == github.Enterprise {
+			fix = "give a classic PAT with scope " + t.Kind.ClassicScope() + " by --access-token-file, without --app-id"
+		}
+		dc.add("credential", CheckFail, failure.KindOf(err), err.Error(), fix)
+		return secret.Secret{}, false
+	}
+	app := github.NewApp(*cfg, t, dc.tr, c.Version, c.Redactor, dc.d.Log)
+	ctxT, cancel := context.WithTimeout(ctx, dc.d.Timeout)
+	defer cancel()
+	info, err := app.Get(ctxT)
+	if err != nil {
+		fix := "check --app-id (the App's settings page shows it) and give a current private key of that App (--app-private-key-file)"
+		if strings.Contains(err.Error(), "clock skew") {
+			fix = clockFix
+		}
+		dc.add("app jwt", CheckFail, failure.KindOf(err), err.Error(), fix)
+		return secret.Secret{}, false
+	}
+	dc.add("app jwt", CheckOK, 0, fmt.Sprintf("GitHub App %d (%q) accepts this host's JWT: the key, the App id and the clock are good", info.ID, info.Slug), "")
+	in, err := app.FindInstallation(ctxT)
+	if err != nil {
+		dc.add("app installation", CheckFail, failure.KindOf(err), err.Error(),
+			fmt.Sprintf("install the App %q on %s (its public page: Install App), or check --url", info.Slug, t.Describe()))
+		return secret.Secret{}, false
+	}
+	if cfg.InstallationID != 0 && cfg.InstallationID != in.ID {
+		dc.add("app installation", CheckFail, failure.Auth, fmt.Sprintf("--app-installation-id %d is not the App's installation on %s: that is %d", cfg.InstallationID, t.Describe(), in.ID),
+			fmt.Sprintf("give --app-installation-id %d, or leave it out (it is looked up)", in.ID))
+		return secret.Secret{}, false
+	}
+	dc.add("app installation", CheckOK, 0, fmt.Sprintf("installation %d on %s (repositories: %s)", in.ID, in.Account.Login, in.RepositorySelection), "")
+	if missing := github.MissingAppPermission(t.Kind, in.Permissions); missing != "" {
+		dc.add("app permissions", CheckFail, failure.Auth, fmt.Sprintf("the installation lacks %s, which the runner endpoints of %s need", missing, t.Describe()), github.GrantHint())
+		return secret.Secret{}, false
+	}
+	dc.add("app permissions", CheckOK, 0, fmt.Sprintf("%s=write, as the runner endpoints of %s need", t.Kind.AppPermission(), t.Describe()), "")
+	tok, err := app.Token(ctxT)
+	if err != nil {
+		dc.add("credential", CheckFail, failure.KindOf(err), err.Error(), "see the app checks above")
+		return secret.Secret{}, false
+	}
+	return tok, true
 }
 
 // hasScope reports whether classic scopes cover the runner endpoints of kind.

@@ -24,9 +24,14 @@ const APIVersion = "2022-11-28"
 // Options configure a Client.
 type Options struct {
 	Target Target
-	// Token is the PAT (or App installation token). Empty means anonymous,
-	// which GitHub refuses for every runner endpoint.
+	// Token is the PAT. Empty (and no App) means anonymous, which GitHub
+	// refuses for every runner endpoint.
 	Token secret.Secret
+	// App, when set, authenticates as that GitHub App's installation
+	// instead of Token.
+	App *AppConfig
+	// Redactor (may be nil) learns each App installation token as it is minted.
+	Redactor *secret.Redactor
 	// Version goes into the User-Agent.
 	Version string
 	// CAFile adds PEM roots (a GHES with a private CA).
@@ -45,6 +50,7 @@ type Options struct {
 type Client struct {
 	gh     *gh.Client
 	target Target
+	app    *App // nil for a PAT
 	log    *slog.Logger
 }
 
@@ -93,13 +99,20 @@ func NewTransport(caFile string, proxy Proxy) (*http.Transport, error) {
 	return tr, nil
 }
 
-// headerTransport sets the headers GitHub asks every client to send.
-type headerTransport struct{ next http.RoundTripper }
+// headerTransport sets the headers GitHub asks every client to send
+// (the User-Agent where go-github has not: ghinstallation's requests).
+type headerTransport struct {
+	next http.RoundTripper
+	ua   string
+}
 
 func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Accept", "application/vnd.github+json")
 	req.Header.Set("X-GitHub-Api-Version", APIVersion)
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", t.ua)
+	}
 	return t.next.RoundTrip(req)
 }
 
@@ -121,7 +134,14 @@ func New(o Options) (*Client, error) {
 	if p.Now == nil {
 		p = DefaultRetryPolicy(10 * time.Minute)
 	}
-	rt := stateTransport{next: newRetryClient(p, headerTransport{next: base}, log), now: p.Now}
+	var rt http.RoundTripper = stateTransport{next: newRetryClient(p, headerTransport{next: base, ua: "runnerctl/" + o.Version}, log), now: p.Now}
+	var app *App
+	if o.App != nil {
+		// The App's JWT and token requests take the same road as the
+		// API's (retries, rate limits, proxy, CA, same-origin redirects).
+		app = newApp(*o.App, o.Target, rt, o.Version, o.Redactor, log)
+		rt = app
+	}
 	apiBase := o.Target.APIBase.String()
 	opts := []gh.ClientOptionsFunc{
 		gh.WithHTTPClient(&http.Client{Transport: rt}),
@@ -139,7 +159,7 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create GitHub client: %w", err)
 	}
-	return &Client{gh: c, target: o.Target, log: log}, nil
+	return &Client{gh: c, target: o.Target, app: app, log: log}, nil
 }
 
 // Target returns the client's target.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,25 +15,57 @@ import (
 )
 
 // Credentials say where the API credential comes from (design.md step 2,
-// first match wins): a PAT in TokenFile, else the environment's
+// first match wins): a GitHub App (AppID and AppKeyFile, optional
+// AppInstallationID), else a PAT in TokenFile, else the environment's
 // RUNNERCTL_ACCESS_TOKEN, else GITHUB_TOKEN. A secret is never a flag
-// value. GitHub App keys and pre-minted tokens go here too.
+// value. Pre-minted registration / remove tokens and JIT configs will go
+// first, here too.
 type Credentials struct {
 	TokenFile string
+	// AppID, AppKeyFile and AppInstallationID are --app-id,
+	// --app-private-key-file and --app-installation-id (0: looked up for
+	// the target).
+	AppID             int64
+	AppKeyFile        string
+	AppInstallationID int64
 	// Getenv reads the environment (os.Getenv; a map in tests).
 	Getenv func(string) string
 }
 
 // ErrNoCredential says no API credential was given.
-var ErrNoCredential = errors.New("no API credential: give --access-token-file FILE, or set RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN")
+var ErrNoCredential = errors.New("no API credential: give --app-id with --app-private-key-file (a GitHub App), or --access-token-file FILE, or set RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN")
 
-// Token finds the API credential.
-func (c Credentials) Token() (secret.Secret, error) {
+// IsApp reports whether the credential is a GitHub App (any --app-* flag given).
+func (c Credentials) IsApp() bool {
+	return c.AppID != 0 || c.AppKeyFile != "" || c.AppInstallationID != 0
+}
+
+// Kind names the credential for messages: "GitHub App 123", "PAT from
+// --access-token-file", "PAT from GITHUB_TOKEN" or "none".
+func (c Credentials) Kind() string {
+	switch {
+	case c.IsApp():
+		return "GitHub App " + strconv.FormatInt(c.AppID, 10)
+	case c.TokenFile != "":
+		return "PAT from --access-token-file"
+	}
+	for _, k := range []string{"RUNNERCTL_ACCESS_TOKEN", "GITHUB_TOKEN"} {
+		if c.Getenv != nil && strings.TrimSpace(c.Getenv(k)) != "" {
+			return "PAT from " + k
+		}
+	}
+	return "none"
+}
+
+// Token finds the PAT (see IsApp for the App). log (may be nil) gets a
+// warning when the token file is open to other users.
+func (c Credentials) Token(log *slog.Logger) (secret.Secret, error) {
 	if c.TokenFile != "" {
 		s, err := secret.FromFile(c.TokenFile)
 		if err != nil {
 			return s, failure.Wrap(failure.Usage, fmt.Errorf("--access-token-file: %w", err))
 		}
+		warnShared(c.TokenFile, "--access-token-file", log)
 		return s, nil
 	}
 	for _, k := range []string{"RUNNERCTL_ACCESS_TOKEN", "GITHUB_TOKEN"} {
@@ -69,18 +102,24 @@ func Connect(o ConnectOptions) (*Client, error) {
 	if err := checkPlainHTTP(o, t); err != nil {
 		return nil, err
 	}
-	tok, err := o.Credentials.Token()
-	if err != nil {
-		return nil, err
-	}
-	if o.Redactor != nil {
-		o.Redactor.Add(tok)
+	opts := Options{Target: t, Version: o.Version, CAFile: o.CAFile, Proxy: o.Proxy,
+		Retry: DefaultRetryPolicy(o.MaxWait), Logger: o.Log, Redactor: o.Redactor}
+	if o.Credentials.IsApp() {
+		if opts.App, err = o.Credentials.AppConfig(t, o.Log); err != nil {
+			return nil, err
+		}
+	} else {
+		if opts.Token, err = o.Credentials.Token(o.Log); err != nil {
+			return nil, err
+		}
+		if o.Redactor != nil {
+			o.Redactor.Add(opts.Token)
+		}
 	}
 	if o.Log != nil {
-		o.Log.Debug("GitHub target", "url", t.URL, "scope", t.Kind.String(), "api", t.APIBase.String())
+		o.Log.Debug("GitHub target", "url", t.URL, "scope", t.Kind.String(), "api", t.APIBase.String(), "credential", o.Credentials.Kind())
 	}
-	return New(Options{Target: t, Token: tok, Version: o.Version, CAFile: o.CAFile, Proxy: o.Proxy,
-		Retry: DefaultRetryPolicy(o.MaxWait), Logger: o.Log})
+	return New(opts)
 }
 
 // Loopback reports whether u's host is this machine (localhost or a

@@ -90,6 +90,10 @@ func (c *Client) classify(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	var ae *appError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s: %w", op, ae.err) // already says what to do
+	}
 	var rl *gh.RateLimitError
 	if errors.As(err, &rl) {
 		return tag(ErrRateLimited, wrapf(err, "%s: GitHub's rate limit (%d requests/hour) is used up until %s, past --max-wait; wait, or raise --max-wait",
@@ -110,18 +114,30 @@ func (c *Client) classify(op string, err error) error {
 		if msg == "" {
 			msg = http.StatusText(er.Response.StatusCode)
 		}
-		switch er.Response.StatusCode {
-		case http.StatusUnauthorized:
+		switch code := er.Response.StatusCode; {
+		case code == http.StatusUnauthorized && c.app != nil:
+			return tag(ErrAuth, failure.Wrap(failure.Auth, wrapf(err,
+				"%s: bad credentials: GitHub refused GitHub App %d's installation token (%s: 401 %s); the installation may have been removed or suspended: check it in the owner's settings (GitHub Apps)",
+				op, c.app.ID(), where, msg)))
+		case code == http.StatusUnauthorized:
 			return tag(ErrAuth, failure.Wrap(failure.Auth, wrapf(err,
 				"%s: bad credentials: GitHub refused the access token (%s: 401 %s); it is expired, revoked or mistyped: check the token given through %s",
 				op, where, msg, tokenSources)))
-		case http.StatusForbidden:
+		case code == http.StatusForbidden && c.app != nil:
+			missing := MissingAppPermission(t.Kind, c.app.Permissions())
+			if missing == "" {
+				missing = "the " + t.Kind.Permission()
+			}
+			return tag(ErrAuth, failure.Wrap(failure.Auth, wrapf(err,
+				"%s: permission denied (%s: 403 %s): GitHub App %d lacks %s on %s: %s",
+				op, where, msg, c.app.ID(), missing, t.Describe(), GrantHint())))
+		case code == http.StatusForbidden:
 			return tag(ErrAuth, failure.Wrap(failure.Auth, wrapf(err,
 				"%s: permission denied (%s: 403 %s): runner endpoints of %s need a classic PAT with the %q scope, or a fine-grained token or GitHub App with %s; admin rights on the %s are needed as well",
 				op, where, msg, t.Describe(), t.Kind.ClassicScope(), t.Kind.Permission(), t.Kind)))
-		case http.StatusNotFound:
+		case code == http.StatusNotFound:
 			return tag(ErrNotFound, failure.Wrap(failure.NotFound, wrapf(err, "%s: not found (%s: 404): %s", op, where, c.notFoundHint())))
-		case http.StatusTooManyRequests:
+		case code == http.StatusTooManyRequests:
 			return tag(ErrRateLimited, wrapf(err, "%s: %s: %d %s", op, where, er.Response.StatusCode, msg))
 		}
 		return wrapf(err, "%s: %s: %d %s", op, where, er.Response.StatusCode, msg)
@@ -141,7 +157,11 @@ func (c *Client) notFoundHint() string {
 	t := c.target
 	var b strings.Builder
 	fmt.Fprintf(&b, "--url %s was taken as %s scope, and %s does not exist or the token cannot see it. ", t.URL, t.Kind, t.Describe())
-	fmt.Fprintf(&b, "At %s level the token needs the classic scope %q (fine-grained token or GitHub App: %s)", t.Kind, t.Kind.ClassicScope(), t.Kind.Permission())
+	if c.app != nil {
+		fmt.Fprintf(&b, "GitHub App %d's installation must include it, with the %s", c.app.ID(), t.Kind.Permission())
+	} else {
+		fmt.Fprintf(&b, "At %s level the token needs the classic scope %q (fine-grained token or GitHub App: %s)", t.Kind, t.Kind.ClassicScope(), t.Kind.Permission())
+	}
 	switch t.Kind {
 	case Organization:
 		b.WriteString("; if this is a user account, runners register per repository: --url https://HOST/" + t.Org + "/REPO")

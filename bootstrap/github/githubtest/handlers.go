@@ -36,6 +36,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/v3/", s.api(func(w http.ResponseWriter, _ *http.Request, _ string) {
 		writeError(w, http.StatusNotFound, "Not Found")
 	}))
+	s.appRoutes(mux)
 	s.controlRoutes(mux)
 	s.runnerRoutes(mux)
 	return mux
@@ -55,52 +56,79 @@ func scopeOf(r *http.Request) string {
 
 type scopedHandler func(w http.ResponseWriter, r *http.Request, scope string)
 
-// api wraps a handler with what every API request goes through: the
-// request log, the fault queue, authentication and the scope check.
+// admit is what every API request goes through first: the request log,
+// the fault queue, and the headers GitHub (and this fake) require. locked
+// runs with s.mu held, before the fault is served (api's credential
+// lookup and rate count). It reports whether the request goes on.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, locked func()) bool {
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{
+		Time: s.now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+		Authorization: r.Header.Get("Authorization"), UserAgent: r.Header.Get("User-Agent"),
+		Accept: r.Header.Get("Accept"), APIVersion: r.Header.Get("X-GitHub-Api-Version"),
+	})
+	var fault *Fault
+	if len(s.faults) > 0 {
+		f := s.faults[0]
+		s.faults = s.faults[1:]
+		fault = &f
+	}
+	if locked != nil {
+		locked()
+	}
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat)) // the fake's clock (SetClock), as an App client sees GitHub's
+	s.mu.Unlock()
+
+	if fault != nil {
+		serveFault(w, *fault)
+		return false
+	}
+	// What GitHub refuses whatever the credential: no User-Agent
+	// (403), an API version it does not serve (400); and what this
+	// fake requires of its client on top: the media type and the
+	// version header (runnerctl pins both).
+	if r.Header.Get("User-Agent") == "" {
+		writeError(w, http.StatusForbidden, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).")
+		return false
+	}
+	if v := r.Header.Get("X-GitHub-Api-Version"); v != SupportedAPIVersion {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("API version %q is not supported (this fake requires X-GitHub-Api-Version: %s).", v, SupportedAPIVersion))
+		return false
+	}
+	if a := r.Header.Get("Accept"); !strings.Contains(a, "application/vnd.github+json") && !strings.Contains(a, "application/vnd.github.v3+json") {
+		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported 'Accept' header: %q. Must accept 'application/vnd.github+json'.", a))
+		return false
+	}
+	return true
+}
+
+// api wraps a handler with what every API request goes through (admit),
+// then authentication (a PAT, or an App's installation token with its
+// account and permissions) and the scope check.
 func (s *Server) api(h scopedHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests = append(s.requests, Request{
-			Time: s.now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-			Authorization: r.Header.Get("Authorization"), UserAgent: r.Header.Get("User-Agent"),
-			Accept: r.Header.Get("Accept"), APIVersion: r.Header.Get("X-GitHub-Api-Version"),
-		})
-		var fault *Fault
-		if len(s.faults) > 0 {
-			f := s.faults[0]
-			s.faults = s.faults[1:]
-			fault = &f
-		}
 		auth := r.Header.Get("Authorization")
 		tok, hasTok := strings.CutPrefix(auth, "Bearer ")
 		if !hasTok {
 			tok, hasTok = strings.CutPrefix(auth, "token ")
 		}
-		info, known := s.tokens[tok]
-		s.refreshLocked()
 		scope := scopeOf(r)
-		exists := s.scopes[scope] && (info.scopes == nil || slices.Contains(info.scopes, scope))
-		limited := s.rateHeadersLocked(w, tok, hasTok && known)
-		s.mu.Unlock()
-
-		if fault != nil {
-			serveFault(w, *fault)
-			return
-		}
-		// What GitHub refuses whatever the credential: no User-Agent
-		// (403), an API version it does not serve (400); and what this
-		// fake requires of its client on top: the media type and the
-		// version header (runnerctl pins both).
-		if r.Header.Get("User-Agent") == "" {
-			writeError(w, http.StatusForbidden, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).")
-			return
-		}
-		if v := r.Header.Get("X-GitHub-Api-Version"); v != SupportedAPIVersion {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("API version %q is not supported (this fake requires X-GitHub-Api-Version: %s).", v, SupportedAPIVersion))
-			return
-		}
-		if a := r.Header.Get("Accept"); !strings.Contains(a, "application/vnd.github+json") && !strings.Contains(a, "application/vnd.github.v3+json") {
-			writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported 'Accept' header: %q. Must accept 'application/vnd.github+json'.", a))
+		var info tokenInfo
+		var known, exists, limited bool
+		var denied int
+		var deniedMsg, accepted string
+		if !s.admit(w, r, func() {
+			info, known = s.tokens[tok]
+			if known && !info.expires.IsZero() && !s.now().Before(info.expires) {
+				known = false // an expired installation token
+			}
+			s.refreshLocked()
+			exists = s.scopes[scope] && (info.scopes == nil || slices.Contains(info.scopes, scope))
+			if known && info.installation != 0 && scope != "" {
+				denied, deniedMsg, accepted = s.installationAllowsLocked(info.installation, scope, r.Method)
+			}
+			limited = s.rateHeadersLocked(w, tok, hasTok && known)
+		}) {
 			return
 		}
 		if limited {
@@ -113,6 +141,13 @@ func (s *Server) api(h scopedHandler) http.HandlerFunc {
 		}
 		if scope != "" && !exists {
 			writeError(w, http.StatusNotFound, "Not Found")
+			return
+		}
+		if denied != 0 {
+			if accepted != "" {
+				w.Header().Set("X-Accepted-GitHub-Permissions", accepted)
+			}
+			writeError(w, denied, deniedMsg)
 			return
 		}
 		if info.forbidden {

@@ -119,7 +119,7 @@ func (s *Server) HoldOffline(name string) { s.mu.Lock(); s.held[name] = true; s.
 // expire at once.
 func (s *Server) ExpireNextTokens(n int) { s.mu.Lock(); s.expireNext = n; s.mu.Unlock() }
 
-// MintedTokens returns every registration and remove token minted so far
+// MintedTokens returns every registration, remove and App installation token minted so far
 // (for tests that check no token leaked into argv, logs or files).
 func (s *Server) MintedTokens() []string {
 	s.mu.Lock()
@@ -131,7 +131,7 @@ func (s *Server) MintedTokens() []string {
 	for t := range s.remToks {
 		out = append(out, t)
 	}
-	return out
+	return append(out, s.appToks...)
 }
 
 // refreshLocked derives the status of protocol-registered runners from

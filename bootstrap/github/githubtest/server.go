@@ -100,11 +100,18 @@ type Server struct {
 	rates        map[string]*rateWindow
 	origins      []*Origin         // started by ServeDownloadsOverTLS, stopped by Close
 	moved        map[string][]byte // the bytes those origins serve, by download URL
+	// GitHub Apps (apps.go)
+	apps          map[int64]*App
+	installations map[int64]*Installation
+	appToks       []string // installation tokens minted
 }
 
 type tokenInfo struct {
 	forbidden bool
 	scopes    []string // a fine-grained PAT's resources; nil: every scope (a classic PAT is user-wide)
+	// An App's installation token: its installation (apps.go) and end.
+	installation int64
+	expires      time.Time
 }
 
 // rateWindow is one rate-limit bucket (a token, or an IP for bad credentials).
