@@ -33,14 +33,16 @@ var shipped = [][2]string{
 // leaf (platform: ACLs, file locks, *at calls) and the service package
 // (the Windows SCM through svc/mgr) both use it, and nothing else does.
 var thirdParty = map[string]string{
-	"github.com/urfave/cli/v2":              "",
-	"github.com/kardianos/service":          "service",
-	"golang.org/x/sys":                      "platform,service",
-	"github.com/google/go-github/v89":       "bootstrap/github",
-	"github.com/hashicorp/go-retryablehttp": "bootstrap/github",
-	"golang.org/x/net":                      "bootstrap/github", // http/httpproxy
-	"github.com/mholt/archives":             "bootstrap/archive",
-	"gopkg.in/yaml.v3":                      "bootstrap/config",
+	"github.com/urfave/cli/v2":                   "",
+	"github.com/kardianos/service":               "service",
+	"golang.org/x/sys":                           "platform,service",
+	"github.com/google/go-github/v89":            "bootstrap/github",
+	"github.com/hashicorp/go-retryablehttp":      "bootstrap/github",
+	"github.com/bradleyfalzon/ghinstallation/v2": "bootstrap/github", // GitHub App JWTs and installation tokens
+	"github.com/google/go-github/v88":            "bootstrap/github", // ghinstallation's types (its token options)
+	"golang.org/x/net":                           "bootstrap/github", // http/httpproxy
+	"github.com/mholt/archives":                  "bootstrap/archive",
+	"gopkg.in/yaml.v3":                           "bootstrap/config",
 }
 
 // leaves import nothing of ours.

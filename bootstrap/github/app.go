@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
+	// ghinstallation's token options are go-github v88's type.
+	ghv88 "github.com/google/go-github/v88/github"
 	gh "github.com/google/go-github/v89/github"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -233,6 +235,13 @@ func (a *App) Token(ctx context.Context) (secret.Secret, error) {
 			a.log.Info("GitHub App installation found", "app_id", a.id, "installation_id", in.ID, "account", in.Account.Login, "target", a.target.Describe())
 		}
 		a.itr = ghinstallation.NewFromAppsTransport(a.atr, a.installation)
+		// The token reaches the target's repository only, at repository
+		// scope (and with no options ghinstallation would send "null").
+		opts := &ghv88.InstallationTokenOptions{}
+		if a.target.Kind == Repository {
+			opts.Repositories = []string{a.target.Repo}
+		}
+		a.itr.InstallationTokenOptions = opts
 	}
 	tok, err := a.itr.Token(ctx)
 	if err != nil {
@@ -338,6 +347,9 @@ func (a *App) appAuthError(op string, resp *http.Response, msg string) error {
 	case status == http.StatusNotFound:
 		return tag(ErrNotFound, failure.Wrap(failure.NotFound, fmt.Errorf("%s: not found (%s): GitHub App %d is not installed on %s, or %s does not exist; install the App there (the App's page, Install App)%s, with %s",
 			op, got, a.id, a.target.Describe(), a.target.Describe(), map[bool]string{true: " for this repository", false: ""}[a.target.Kind == Repository], a.target.Kind.Permission())))
+	case status == http.StatusUnprocessableEntity:
+		return auth("GitHub refused the installation token's request (%s): installation %d does not include %s; add it to the installation's repositories (the owner's Settings, GitHub Apps, Configure), or leave --app-installation-id out to look the installation up",
+			got, a.installation, a.target.Describe())
 	case status == http.StatusForbidden:
 		return auth("GitHub refused (%s): the App's installation may be suspended, or the App may not request these permissions; check the installation in the owner's settings (GitHub Apps)", got)
 	}

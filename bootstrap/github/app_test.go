@@ -106,6 +106,12 @@ func TestAppHappyPath(t *testing.T) {
 		if got := red.Redact("token " + tok); got != "token [REDACTED]" {
 			t.Fatalf("the redactor does not know the installation token: %q", got)
 		}
+		// At repository scope the token reaches that repository only.
+		srv.AddScope("repos/acme/site")
+		code, _, _ := rawCall(t, "GET", srv.APIURL()+"/repos/acme/site/actions/runners", "Bearer "+tok, nil, nil)
+		if want := map[bool]int{true: 404, false: 200}[sc.scope == "repos/acme/app"]; code != want {
+			t.Fatalf("%s's token on repos/acme/site: %d, want %d", sc.scope, code, want)
+		}
 	}
 	// With --app-installation-id: no lookup.
 	srv.ResetRequests()

@@ -2,6 +2,11 @@ package github
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -178,5 +183,75 @@ func TestFakeOfflineAfter(t *testing.T) {
 	advance(11 * time.Second)
 	if s := status(); s != "offline" {
 		t.Fatalf("61 s after the heartbeat: %s", s)
+	}
+}
+
+// signJWT signs claims with RS256 (or the header alg given).
+func signJWT(t *testing.T, alg string, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	in := enc(map[string]string{"alg": alg, "typ": "JWT"}) + "." + enc(claims)
+	sum := sha256.Sum256([]byte(in))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, appKey, crypto.SHA256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// The fake checks App JWTs as GitHub does, and installation tokens end
+// after their hour.
+func TestFakeAppJWT(t *testing.T) {
+	srv := githubtest.New()
+	defer srv.Close()
+	testApp(t, srv)
+	inst := srv.AddInstallation(githubtest.Installation{AppID: testAppID, Account: "acme", Permissions: githubtest.AppPermissions})
+	now := time.Now().Unix()
+	for _, tc := range []struct {
+		name   string
+		jwt    string
+		status int
+		msg    string
+	}{
+		{"good", signJWT(t, "RS256", map[string]any{"iss": testAppID, "iat": now - 60, "exp": now + 540}), 200, ""},
+		{"iss as string", signJWT(t, "RS256", map[string]any{"iss": "4242", "iat": now - 60, "exp": now + 60}), 200, ""},
+		{"future iat", signJWT(t, "RS256", map[string]any{"iss": testAppID, "iat": now + 30, "exp": now + 90}), 401, "'Issued at' claim ('iat')"},
+		{"expired", signJWT(t, "RS256", map[string]any{"iss": testAppID, "iat": now - 120, "exp": now - 1}), 401, "'Expiration time' claim ('exp') must be a numeric value"},
+		{"too long", signJWT(t, "RS256", map[string]any{"iss": testAppID, "iat": now - 60, "exp": now + 600}), 401, "too far in the future"},
+		{"fractional iat", signJWT(t, "RS256", map[string]any{"iss": testAppID, "iat": float64(now) - 0.5, "exp": now + 60}), 401, "'Issued at' claim ('iat')"},
+		{"unknown app", signJWT(t, "RS256", map[string]any{"iss": 1, "iat": now - 60, "exp": now + 60}), 401, "Integration not found"},
+		{"alg none", signJWT(t, "none", map[string]any{"iss": testAppID, "iat": now - 60, "exp": now + 60}), 401, "could not be decoded"},
+		{"a PAT", githubtest.Token, 401, "could not be decoded"},
+	} {
+		code, _, body := rawCall(t, "GET", srv.APIURL()+"/app", "Bearer "+tc.jwt, nil, nil)
+		if code != tc.status || !strings.Contains(string(body), tc.msg) {
+			t.Errorf("%s: %d %s, want %d %q", tc.name, code, body, tc.status, tc.msg)
+		}
+	}
+	// A JWT is no API credential; an installation token ends after an hour.
+	jwt := signJWT(t, "RS256", map[string]any{"iss": testAppID, "iat": now - 60, "exp": now + 60})
+	if code, _, _ := rawCall(t, "GET", srv.APIURL()+"/orgs/acme/actions/runners", "Bearer "+jwt, nil, nil); code != 401 {
+		t.Errorf("a JWT on the runner endpoints: %d, want 401", code)
+	}
+	code, _, body := rawCall(t, "POST", srv.APIURL()+"/app/installations/"+strconv.FormatInt(inst, 10)+"/access_tokens", "Bearer "+jwt, nil, nil)
+	var tok struct {
+		Token     string    `json:"token"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	if err := json.Unmarshal(body, &tok); code != 201 || err != nil || time.Until(tok.ExpiresAt) < 59*time.Minute {
+		t.Fatalf("access token: %d %s %v", code, body, err)
+	}
+	if code, _, _ := rawCall(t, "GET", srv.APIURL()+"/orgs/acme/actions/runners", "Bearer "+tok.Token, nil, nil); code != 200 {
+		t.Errorf("fresh installation token: %d", code)
+	}
+	if code, _, _ := rawCall(t, "GET", srv.APIURL()+"/enterprises/big/actions/runners", "Bearer "+tok.Token, nil, nil); code != 403 {
+		t.Errorf("installation token at enterprise scope: %d, want 403", code)
+	}
+	srv.SetClock(func() time.Time { return time.Now().Add(61 * time.Minute) })
+	if code, _, _ := rawCall(t, "GET", srv.APIURL()+"/orgs/acme/actions/runners", "Bearer "+tok.Token, nil, nil); code != 401 {
+		t.Errorf("installation token after its hour: %d, want 401", code)
 	}
 }

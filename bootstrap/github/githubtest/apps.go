@@ -9,7 +9,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -112,18 +114,20 @@ func permissionFor(scope string) string {
 
 // installationAllowsLocked answers a runner endpoint request made with an
 // installation token: 0 when allowed, else the status and message.
-func (s *Server) installationAllowsLocked(id int64, scope, method string) (int, string, string) {
-	in := s.installations[id]
-	switch {
-	case in == nil:
+func (s *Server) installationAllowsLocked(tok tokenInfo, scope, method string) (int, string, string) {
+	in := s.installations[tok.installation]
+	if in == nil {
 		return http.StatusUnauthorized, "Bad credentials", ""
+	}
+	repo, isRepo := strings.CutPrefix(scope, "repos/"+in.Account+"/")
+	switch {
 	case strings.HasPrefix(scope, "enterprises/"):
 		return http.StatusForbidden, "Resource not accessible by integration", ""
-	case !in.covers(scope):
+	case !in.covers(scope), isRepo && tok.repos != nil && !slices.Contains(tok.repos, repo):
 		return http.StatusNotFound, "Not Found", ""
 	}
 	need := permissionFor(scope)
-	have := in.Permissions[need]
+	have := tok.perms[need]
 	if have == "write" || (method == http.MethodGet && have == "read") {
 		return 0, "", ""
 	}
@@ -238,33 +242,46 @@ func (s *Server) appAPI(h func(w http.ResponseWriter, r *http.Request, app *App)
 
 func (s *Server) accessToken(w http.ResponseWriter, r *http.Request, app *App) {
 	id, _ := strconv.ParseInt(r.PathValue("installation_id"), 10, 64)
-	if r.ContentLength != 0 && r.Body != nil {
-		var body struct {
-			Repositories []string          `json:"repositories"`
-			Permissions  map[string]string `json:"permissions"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil && err.Error() != "EOF" {
-			writeError(w, http.StatusUnprocessableEntity, "Invalid request.\n\nthe body is not JSON.")
-			return
-		}
+	var body struct {
+		Repositories []string          `json:"repositories"`
+		Permissions  map[string]string `json:"permissions"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
+		return
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	in := s.installations[id]
 	if in == nil || in.AppID != app.ID {
-		s.mu.Unlock()
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	tok := "ghs_" + randomToken()
-	exp := s.now().Add(time.Hour).UTC().Truncate(time.Second)
-	s.tokens[tok] = tokenInfo{installation: in.ID, expires: exp}
-	s.appToks = append(s.appToks, tok)
-	sel := "all"
-	if in.Repositories != nil {
-		sel = "selected"
+	for _, repo := range body.Repositories {
+		if !s.scopes["repos/"+in.Account+"/"+repo] || !in.covers("repos/"+in.Account+"/"+repo) {
+			writeError(w, http.StatusUnprocessableEntity, "There is at least one repository that does not exist or is not accessible to the parent installation.")
+			return
+		}
 	}
 	perms := maps.Clone(in.Permissions)
-	s.mu.Unlock()
+	if body.Permissions != nil {
+		perms = map[string]string{}
+		for k, v := range body.Permissions {
+			if have := in.Permissions[k]; have == "" || (v == "write" && have != "write") {
+				writeError(w, http.StatusUnprocessableEntity, "The permissions requested are not granted to this installation.")
+				return
+			}
+			perms[k] = v
+		}
+	}
+	tok := "ghs_" + randomToken()
+	exp := s.now().Add(time.Hour).UTC().Truncate(time.Second)
+	s.tokens[tok] = tokenInfo{installation: in.ID, expires: exp, repos: slices.Clone(body.Repositories), perms: perms}
+	s.appToks = append(s.appToks, tok)
+	sel := "all"
+	if in.Repositories != nil || body.Repositories != nil {
+		sel = "selected"
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": tok, "expires_at": exp.Format(time.RFC3339), "permissions": perms, "repository_selection": sel})
 }
 

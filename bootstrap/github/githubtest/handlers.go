@@ -125,7 +125,7 @@ func (s *Server) api(h scopedHandler) http.HandlerFunc {
 			s.refreshLocked()
 			exists = s.scopes[scope] && (info.scopes == nil || slices.Contains(info.scopes, scope))
 			if known && info.installation != 0 && scope != "" {
-				denied, deniedMsg, accepted = s.installationAllowsLocked(info.installation, scope, r.Method)
+				denied, deniedMsg, accepted = s.installationAllowsLocked(info, scope, r.Method)
 			}
 			limited = s.rateHeadersLocked(w, tok, hasTok && known)
 		}) {

@@ -109,9 +109,12 @@ type Server struct {
 type tokenInfo struct {
 	forbidden bool
 	scopes    []string // a fine-grained PAT's resources; nil: every scope (a classic PAT is user-wide)
-	// An App's installation token: its installation (apps.go) and end.
+	// An App's installation token: its installation (apps.go), end,
+	// repositories (nil: the installation's) and permissions.
 	installation int64
 	expires      time.Time
+	repos        []string
+	perms        map[string]string
 }
 
 // rateWindow is one rate-limit bucket (a token, or an IP for bad credentials).
