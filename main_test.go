@@ -168,6 +168,7 @@ func rootCondition(cond string) (bool, error) {
 //	ghes exit SCOPE NAME CODE                         the listener of NAME exits with CODE at its next heartbeat
 //	ghes job SCOPE NAME                               queue a job for NAME
 //	ghes no-secrets FILE...                           no PAT or minted token appears in these files
+//	ghes app ID KEYFILE ACCOUNT [PERM=LEVEL,...]       register GitHub App ID (its new key written to KEYFILE, 0600), installed on ACCOUNT with these permissions (default: both runner permissions)
 func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("ghes does not support !")
@@ -280,6 +281,21 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 		if srv.QueueJob(args[1], args[2]) == 0 {
 			ts.Fatalf("no runner %s in %s", args[2], args[1])
 		}
+	case "app":
+		id, err := strconv.ParseInt(args[1], 10, 64)
+		ts.Check(err)
+		key, pemBytes := githubtest.NewAppKey()
+		ts.Check(os.WriteFile(ts.MkAbs(args[2]), pemBytes, 0o600))
+		srv.AddApp(githubtest.App{ID: id, Slug: "app-" + args[1], Key: &key.PublicKey})
+		perms := githubtest.AppPermissions
+		if len(args) > 4 {
+			perms = map[string]string{}
+			for _, kv := range strings.Split(args[4], ",") {
+				k, v, _ := strings.Cut(kv, "=")
+				perms[k] = v
+			}
+		}
+		ts.Logf("installation %d", srv.AddInstallation(githubtest.Installation{AppID: id, Account: args[3], Permissions: perms}))
 	case "no-secrets":
 		secrets := append(srv.MintedTokens(), githubtest.Token)
 		for _, f := range args[1:] {

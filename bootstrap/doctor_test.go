@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/platform"
 )
 
@@ -286,4 +288,95 @@ func TestPreflight(t *testing.T) {
 	if err := Preflight(context.Background(), e, srv.URL+"/acme", o); err != nil {
 		t.Fatalf("--no-service without a manager: %v", err)
 	}
+}
+
+// appDoctorDeps are doctorDeps with App 4242's credentials (installation
+// looked up unless given); the App is registered with srv.
+func appDoctorDeps(t *testing.T, srv *githubtest.Server, installation int64) DoctorDeps {
+	t.Helper()
+	key, pemBytes := githubtest.NewAppKey()
+	srv.AddApp(githubtest.App{ID: 4242, Slug: "runner-manager", Key: &key.PublicKey})
+	file := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(file, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := doctorDeps(t, "")
+	d.Conn.Credentials = github.Credentials{AppID: 4242, AppKeyFile: file, AppInstallationID: installation}
+	return d
+}
+
+func TestDoctorApp(t *testing.T) {
+	srv := githubtest.New()
+	defer srv.Close()
+	srv.AddScope("orgs/other")
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "r")
+	inst := srv.AddInstallation(githubtest.Installation{AppID: 4242, Account: "acme", Permissions: githubtest.AppPermissions})
+	srv.AddInstallation(githubtest.Installation{AppID: 4242, Account: "other", Permissions: map[string]string{"organization_self_hosted_runners": "read"}})
+	d := appDoctorDeps(t, srv, 0)
+	red := &secret.Redactor{}
+	d.Conn.Redactor = red
+
+	checks := Doctor(ctx, d, DoctorOptions{URL: srv.URL + "/acme", Dir: dir})
+	wantCheck(t, checks, "app jwt", CheckOK, `GitHub App 4242 ("runner-manager") accepts this host's JWT`)
+	wantCheck(t, checks, "app installation", CheckOK, "installation "+strconv.FormatInt(inst, 10)+" on acme")
+	wantCheck(t, checks, "app permissions", CheckOK, "organization_self_hosted_runners=write")
+	wantCheck(t, checks, "credential", CheckOK, `GitHub App 4242's installation token can list the runners of organization "acme"`)
+	if err := DoctorError(checks); err != nil {
+		t.Fatal(err)
+	}
+	var minted string
+	for _, r := range srv.Requests() {
+		if r.Method != "GET" && !strings.HasSuffix(r.Path, "/access_tokens") {
+			t.Errorf("doctor sent %s %s", r.Method, r.Path)
+		}
+		if tok, ok := strings.CutPrefix(r.Authorization, "Bearer ghs_"); ok {
+			minted = "ghs_" + tok
+		}
+	}
+	var out bytes.Buffer
+	if err := WriteDoctor(&out, "json", checks); err != nil || minted == "" || strings.Contains(out.String(), minted) || red.Redact(minted) != "[REDACTED]" {
+		t.Fatalf("the installation token (%q) is printed or not redacted: %v\n%s", minted, err, out.String())
+	}
+
+	// The installation lacks the permission: named, with where to grant it.
+	checks = Doctor(ctx, d, DoctorOptions{URL: srv.URL + "/other", Dir: dir})
+	c := wantCheck(t, checks, "app permissions", CheckFail, `organization permission "Self-hosted runners: read and write"`,
+		"organization_self_hosted_runners=read", "Permissions & events")
+	if c.Exit != 3 {
+		t.Errorf("missing permission: exit %d, want 3", c.Exit)
+	}
+	// Not installed on the target.
+	srv.AddScope("orgs/third")
+	checks = Doctor(ctx, d, DoctorOptions{URL: srv.URL + "/third", Dir: dir})
+	if c := wantCheck(t, checks, "app installation", CheckFail, `not installed on organization "third"`, "Install App"); c.Exit != 4 {
+		t.Errorf("not installed: exit %d, want 4", c.Exit)
+	}
+	// An installation id of another account.
+	d2 := d
+	d2.Conn.Credentials.AppInstallationID = inst
+	checks = Doctor(ctx, d2, DoctorOptions{URL: srv.URL + "/other", Dir: dir})
+	wantCheck(t, checks, "app installation", CheckFail, "--app-installation-id "+strconv.FormatInt(inst, 10)+" is not the App's installation")
+	// Enterprise scope: refused, naming the classic PAT, and nothing asked.
+	srv.ResetRequests()
+	checks = Doctor(ctx, d, DoctorOptions{URL: srv.URL + "/enterprises/big", Dir: dir})
+	wantCheck(t, checks, "credential", CheckFail, "manage_runners:enterprise", "classic PAT")
+	for _, r := range srv.Requests() {
+		t.Errorf("doctor asked the API at enterprise scope with an App: %s %s", r.Method, r.Path)
+	}
+	// The server's clock 10 minutes behind this host's: the JWT is refused for clock skew.
+	srv.SetClock(func() time.Time { return time.Now().Add(-10 * time.Minute) })
+	checks = Doctor(ctx, d, DoctorOptions{URL: srv.URL + "/acme", Dir: dir})
+	wantCheck(t, checks, "app jwt", CheckFail, "clock skew", "ahead of the server's", "timedatectl")
+}
+
+// With an App, a clock 1 minute fast fails (its JWTs fail), where a PAT only warns.
+func TestDoctorClockApp(t *testing.T) {
+	srv := githubtest.New()
+	defer srv.Close()
+	srv.AddInstallation(githubtest.Installation{AppID: 4242, Account: "acme", Permissions: githubtest.AppPermissions})
+	d := appDoctorDeps(t, srv, 0)
+	d.Now = func() time.Time { return time.Now().Add(time.Minute) }
+	checks := Doctor(context.Background(), d, DoctorOptions{URL: srv.URL + "/acme", Dir: filepath.Join(t.TempDir(), "r")})
+	wantCheck(t, checks, "clock", CheckFail, "ahead of the server's", "GitHub App's JWTs", "timedatectl")
 }
