@@ -342,3 +342,88 @@ func TestCredentialFileModeWarning(t *testing.T) {
 		}
 	}
 }
+
+// App requests take the API's road: a GHES over TLS with a private CA
+// (--ca-file), retries of transient failures and rate limits on the JWT
+// and token requests alike.
+func TestAppTransport(t *testing.T) {
+	srv := githubtest.NewUnstarted()
+	srv.StartTLS()
+	defer srv.Close()
+	key := testApp(t, srv)
+	srv.AddInstallation(githubtest.Installation{AppID: testAppID, Account: "acme", Permissions: githubtest.AppPermissions})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := ParseTarget(srv.URL+"/acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Credentials{AppID: testAppID, AppKeyFile: key}.AppConfig(tgt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Without the CA: the lookup fails on TLS, and says what to do.
+	c, err := New(Options{Target: tgt, App: cfg, Retry: fastPolicy(), Version: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListRunners(ctx, ""); err == nil || !strings.Contains(err.Error(), "--ca-file") {
+		t.Fatalf("App over TLS without the CA: %v", err)
+	}
+	c, err = New(Options{Target: tgt, App: cfg, CAFile: ca, Retry: fastPolicy(), Version: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	srv.PushFault(githubtest.Fault{Status: 502},
+		githubtest.Fault{Status: 403, Header: map[string]string{"Retry-After": "0"}, Body: `{"message":"You have exceeded a secondary rate limit."}`})
+	if _, err := c.ListRunners(ctx, ""); err != nil {
+		t.Fatalf("App with transient failures: %v", err)
+	}
+	want := []string{"GET /api/v3/orgs/acme/installation", "GET /api/v3/orgs/acme/installation", "GET /api/v3/orgs/acme/installation",
+		"POST /api/v3/app/installations/1001/access_tokens", "GET /api/v3/orgs/acme/actions/runners"}
+	if got := paths(srv); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("requests\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The token request, with the installation given.
+	cfg.InstallationID = 1001
+	c, _ = New(Options{Target: tgt, App: cfg, CAFile: ca, Retry: fastPolicy(), Version: "t"})
+	srv.ResetRequests()
+	srv.PushFault(githubtest.Fault{Status: 503}, githubtest.Fault{Reset: true})
+	if _, err := c.ListRunners(ctx, ""); err != nil {
+		t.Fatalf("App token with transient failures: %v", err)
+	}
+	if got := paths(srv); len(got) != 4 || got[2] != want[3] || got[3] != want[4] {
+		t.Fatalf("requests %v: want the token request three times, then the list", got)
+	}
+}
+
+// The App comes before a PAT (design.md step 2, first match wins).
+func TestAppBeforePAT(t *testing.T) {
+	srv := githubtest.New()
+	defer srv.Close()
+	key := testApp(t, srv)
+	srv.AddInstallation(githubtest.Installation{AppID: testAppID, Account: "acme", Permissions: githubtest.AppPermissions})
+	creds := Credentials{AppID: testAppID, AppKeyFile: key, Getenv: func(string) string { return githubtest.Token }}
+	if got := creds.Kind(); got != "GitHub App 4242" {
+		t.Fatalf("Kind = %q", got)
+	}
+	c, err := Connect(ConnectOptions{URL: srv.URL + "/acme", Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListRunners(context.Background(), ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range srv.Requests() {
+		if strings.Contains(r.Authorization, githubtest.Token) {
+			t.Fatalf("the PAT was sent: %s %s", r.Method, r.Path)
+		}
+	}
+	if creds.Getenv = nil; creds.Kind() != "GitHub App 4242" || (Credentials{Getenv: creds.Getenv}).Kind() != "none" {
+		t.Fatal("Kind")
+	}
+}
