@@ -37,7 +37,8 @@ import (
 // fails every App request: those refusals are turned into an error that
 // says so (appAuthError).
 
-// AppConfig is a GitHub App credential, read (AppConfig) but not used yet.
+// AppConfig is a GitHub App credential with its key read: what
+// Credentials.AppConfig returns, for New (Options.App) and NewApp.
 type AppConfig struct {
 	ID, InstallationID int64
 	key                *rsa.PrivateKey
@@ -155,7 +156,6 @@ type Installation struct {
 	} `json:"account"`
 	RepositorySelection string            `json:"repository_selection"`
 	Permissions         map[string]string `json:"permissions"`
-	HTMLURL             string            `json:"html_url"`
 }
 
 // NewApp returns the App of cfg for target t, sending through tr with
@@ -315,10 +315,7 @@ var clockClaims = []string{"('iat')", "('exp')", "'Issued at'", "'Expiration tim
 // missing installation.
 func (a *App) appAuthError(op string, resp *http.Response, msg string) error {
 	status := resp.StatusCode
-	where := ""
-	if resp.Request != nil {
-		where = resp.Request.Method + " " + resp.Request.URL.String() + ": "
-	}
+	where := resp.Request.Method + " " + resp.Request.URL.String() + ": " // both callers' responses have their request
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
@@ -341,7 +338,7 @@ func (a *App) appAuthError(op string, resp *http.Response, msg string) error {
 			got, skew)
 	case status == http.StatusUnauthorized || strings.Contains(msg, "Integration not found"):
 		return auth("GitHub refused the App's JWT (%s): check that --app-id %d is the App's id and that --app-private-key-file holds a current private key of that App (its settings page, Private keys)", got, a.id)
-	case status == http.StatusNotFound && strings.Contains(op, "installation token"):
+	case status == http.StatusNotFound && strings.HasSuffix(resp.Request.URL.Path, "/access_tokens"):
 		return tag(ErrNotFound, failure.Wrap(failure.NotFound, fmt.Errorf("%s: not found (%s): GitHub App %d has no installation %d; check --app-installation-id, or leave it out to look up the installation on %s",
 			op, got, a.id, a.installation, a.target.Describe())))
 	case status == http.StatusNotFound:
