@@ -43,6 +43,17 @@ func testApp(t *testing.T, srv *githubtest.Server) string {
 	return path
 }
 
+// appServer starts a fake with App testAppID installed on acme with
+// perms, and returns it with the App's key file.
+func appServer(t *testing.T, perms map[string]string) (*githubtest.Server, string) {
+	t.Helper()
+	srv := githubtest.New()
+	t.Cleanup(srv.Close)
+	key := testApp(t, srv)
+	srv.AddInstallation(githubtest.Installation{AppID: testAppID, Account: "acme", Permissions: perms})
+	return srv, key
+}
+
 // appConnect is Connect with the App's credentials; the log goes to logs.
 func appConnect(t *testing.T, srv *githubtest.Server, url, keyFile string, installation int64, red *secret.Redactor, logs *bytes.Buffer) (*Client, error) {
 	t.Helper()
@@ -179,10 +190,7 @@ func TestAppEnterpriseRefused(t *testing.T) {
 // read permission does, the rest is a 403 that names the permission and
 // where to grant it.
 func TestAppMissingPermission(t *testing.T) {
-	srv := githubtest.New()
-	defer srv.Close()
-	key := testApp(t, srv)
-	srv.AddInstallation(githubtest.Installation{AppID: testAppID, Account: "acme", Permissions: map[string]string{"administration": "read", "metadata": "read"}})
+	srv, key := appServer(t, map[string]string{"administration": "read", "metadata": "read"})
 	ctx := context.Background()
 	c, err := appConnect(t, srv, srv.URL+"/acme/app", key, 0, nil, nil)
 	if err != nil {
@@ -210,10 +218,7 @@ func TestAppMissingPermission(t *testing.T) {
 
 // A host clock too fast or too slow for the server is named as such, with the fix.
 func TestAppClockSkew(t *testing.T) {
-	srv := githubtest.New()
-	defer srv.Close()
-	key := testApp(t, srv)
-	srv.AddInstallation(githubtest.Installation{AppID: testAppID, Account: "acme", Permissions: githubtest.AppPermissions})
+	srv, key := appServer(t, githubtest.AppPermissions)
 	for _, tc := range []struct {
 		server time.Duration // the server's clock against this host's
 		want   string
@@ -403,10 +408,7 @@ func TestAppTransport(t *testing.T) {
 
 // The App comes before a PAT (design.md step 2, first match wins).
 func TestAppBeforePAT(t *testing.T) {
-	srv := githubtest.New()
-	defer srv.Close()
-	key := testApp(t, srv)
-	srv.AddInstallation(githubtest.Installation{AppID: testAppID, Account: "acme", Permissions: githubtest.AppPermissions})
+	srv, key := appServer(t, githubtest.AppPermissions)
 	creds := Credentials{AppID: testAppID, AppKeyFile: key, Getenv: func(string) string { return githubtest.Token }}
 	if got := creds.Kind(); got != "GitHub App 4242" {
 		t.Fatalf("Kind = %q", got)
