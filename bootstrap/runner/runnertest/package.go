@@ -15,7 +15,10 @@ import (
 	"strings"
 )
 
-//go:embed layout
+// layout is the Linux/macOS package's scripts, winlayout the Windows
+// package's (config.cmd, run.cmd, run-helper.cmd.template).
+//
+//go:embed layout winlayout
 var layout embed.FS
 
 // Options choose the package to build.
@@ -35,14 +38,17 @@ type Options struct {
 
 // Package is a built fake runner package.
 type Package struct {
-	Path     string // the .tar.gz
-	Filename string // actions-runner-<os>-<arch>-<version>.tar.gz
+	Path     string // the .tar.gz (the .zip for Windows)
+	Filename string // actions-runner-<os>-<arch>-<version>.tar.gz (.zip)
 	SHA256   string
 	Version  string
 }
 
 // Build builds the fake package into outDir. It needs the go tool and must
-// run inside this module (tests and scripts/demo do).
+// run inside this module (tests and scripts/demo do). The Windows package
+// (GOOS windows) is a .zip made with the zip tool, as the real one, with
+// config.cmd, run.cmd and run-helper.cmd.template, bin\Runner.Listener.exe
+// and bin\Runner.Worker.exe; no shell script, and no self-update.
 func Build(ctx context.Context, outDir string, o Options) (Package, error) {
 	if o.Version == "" {
 		o.Version = "2.336.0"
@@ -55,15 +61,24 @@ func Build(ctx context.Context, outDir string, o Options) (Package, error) {
 	}
 	osName := map[string]string{"linux": "linux", "darwin": "osx", "windows": "win"}[o.GOOS]
 	arch := map[string]string{"amd64": "x64", "arm64": "arm64", "arm": "arm"}[o.GOARCH]
-	if osName == "" || arch == "" || osName == "win" {
+	if osName == "" || arch == "" || (osName == "win" && arch == "arm") {
 		return Package{}, fmt.Errorf("runnertest: no fake package for %s/%s", o.GOOS, o.GOARCH)
+	}
+	win := osName == "win"
+	if win && len(o.MissingLibs) > 0 {
+		return Package{}, fmt.Errorf("runnertest: MissingLibs is config.sh's Linux dependency check: the Windows package has none")
 	}
 	stage, err := os.MkdirTemp(outDir, "layout-")
 	if err != nil {
 		return Package{}, fmt.Errorf("runnertest: %w", err)
 	}
 	defer os.RemoveAll(stage)
-	if err := writeLayout(stage); err != nil {
+	if win {
+		err = writeWinLayout(stage)
+	} else {
+		err = writeLayout(stage)
+	}
+	if err != nil {
 		return Package{}, err
 	}
 	if len(o.MissingLibs) > 0 {
@@ -71,20 +86,28 @@ func Build(ctx context.Context, outDir string, o Options) (Package, error) {
 			return Package{}, fmt.Errorf("runnertest: %w", err)
 		}
 	}
+	exe := ""
+	if win {
+		exe = ".exe"
+	}
+	listener := filepath.Join(stage, "bin", "Runner.Listener"+exe)
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+o.Version,
-		"-o", filepath.Join(stage, "bin", "Runner.Listener"), "github.com/runnerctl/runnerctl/bootstrap/runner/runnertest/fakelistener")
+		"-o", listener, "github.com/runnerctl/runnerctl/bootstrap/runner/runnertest/fakelistener")
 	build.Env = append(os.Environ(), "GOOS="+o.GOOS, "GOARCH="+o.GOARCH, "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		return Package{}, fmt.Errorf("runnertest: build the fake listener: %w\n%s", err, out)
 	}
 	// bin/Runner.Worker is the same program: it runs as the worker when
 	// started under that name.
-	lb, err := os.ReadFile(filepath.Join(stage, "bin", "Runner.Listener"))
+	lb, err := os.ReadFile(listener)
 	if err != nil {
 		return Package{}, fmt.Errorf("runnertest: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(stage, "bin", "Runner.Worker"), lb, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(stage, "bin", "Runner.Worker"+exe), lb, 0o755); err != nil {
 		return Package{}, fmt.Errorf("runnertest: %w", err)
+	}
+	if win {
+		return packWin(ctx, stage, outDir, fmt.Sprintf("actions-runner-%s-%s-%s.zip", osName, arch, o.Version), o.Version)
 	}
 	// externals/ holds a Node distribution with in-tree symlinks, as the real one.
 	node := filepath.Join(stage, "externals", "node20")
@@ -110,11 +133,39 @@ func Build(ctx context.Context, outDir string, o Options) (Package, error) {
 	if out, err := tar.CombinedOutput(); err != nil {
 		return Package{}, fmt.Errorf("runnertest: tar: %w\n%s", err, out)
 	}
+	return finish(path, name, o.Version)
+}
+
+func finish(path, name, version string) (Package, error) {
 	sum, err := hashFile(path)
 	if err != nil {
 		return Package{}, err
 	}
-	return Package{Path: path, Filename: name, SHA256: sum, Version: o.Version}, nil
+	return Package{Path: path, Filename: name, SHA256: sum, Version: version}, nil
+}
+
+// packWin adds the Windows package's Node stand-in (externals\node20\
+// node.exe, the real one's place; not runnable) and zips the stage with
+// the zip tool, entries relative to the root as in the release zips (no
+// top-level folder, no extra attributes: -X).
+func packWin(ctx context.Context, stage, outDir, name, version string) (Package, error) {
+	node := filepath.Join(stage, "externals", "node20")
+	if err := os.MkdirAll(node, 0o755); err != nil {
+		return Package{}, fmt.Errorf("runnertest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(node, "node.exe"), []byte("fake node.exe v20.20.2 (runnertest; not a program)\r\n"), 0o644); err != nil {
+		return Package{}, fmt.Errorf("runnertest: %w", err)
+	}
+	path, err := filepath.Abs(filepath.Join(outDir, name))
+	if err != nil {
+		return Package{}, fmt.Errorf("runnertest: %w", err)
+	}
+	zip := exec.CommandContext(ctx, "zip", "-qrX", path, ".")
+	zip.Dir = stage
+	if out, err := zip.CombinedOutput(); err != nil {
+		return Package{}, fmt.Errorf("runnertest: zip (the Windows package needs the zip tool): %w\n%s", err, out)
+	}
+	return finish(path, name, version)
 }
 
 // writeLayout copies the embedded scripts with their modes: every script
@@ -138,6 +189,29 @@ func writeLayout(dst string) error {
 		}
 		return os.Chmod(target, 0o755)
 	})
+}
+
+// writeWinLayout writes the Windows scripts with CRLF line ends, as a
+// Windows checkout of actions/runner has them (text=auto), and makes bin.
+func writeWinLayout(dst string) error {
+	ents, err := layout.ReadDir("winlayout")
+	if err != nil {
+		return fmt.Errorf("runnertest: %w", err)
+	}
+	for _, e := range ents {
+		b, err := layout.ReadFile("winlayout/" + e.Name())
+		if err != nil {
+			return fmt.Errorf("runnertest: %w", err)
+		}
+		crlf := strings.ReplaceAll(string(b), "\n", "\r\n")
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), []byte(crlf), 0o644); err != nil {
+			return fmt.Errorf("runnertest: %w", err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dst, "bin"), 0o755); err != nil {
+		return fmt.Errorf("runnertest: %w", err)
+	}
+	return nil
 }
 
 func hashFile(path string) (string, error) {
@@ -170,9 +244,16 @@ const UpdatePauseFile = "_diag/.fake-update-pause"
 // for the listener to exit, swaps bin and externals (symlinks) and touches
 // update.finished in its cwd. A zero pkg.Path updates to a copy of the
 // running package reporting pkg.Version.
+//
+// The Windows package cannot update itself (its real updater is
+// bin\update.cmd.template, out of scope): RequestUpdate refuses a .zip
+// package and a runner directory holding bin\Runner.Listener.exe.
 func RequestUpdate(dir string, pkg Package) error {
 	if pkg.Version == "" {
 		return fmt.Errorf("runnertest: request update: no version")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bin", "Runner.Listener.exe")); err == nil || strings.HasSuffix(pkg.Filename, ".zip") || strings.HasSuffix(pkg.Path, ".zip") {
+		return fmt.Errorf("runnertest: request update: the fake Windows package does not update itself (no update.cmd)")
 	}
 	body := pkg.Version + "\n" + pkg.Path + "\n" + pkg.SHA256 + "\n"
 	p := filepath.Join(dir, filepath.FromSlash(UpdateRequestFile))

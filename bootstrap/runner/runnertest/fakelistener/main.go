@@ -3,9 +3,13 @@
 // ../../../../../shared/docs/runner-contract.md): the command-line parser's
 // rules, ACTIONS_RUNNER_INPUT_* inputs, "already configured", .runner and
 // .credentials written with a UTF-8 BOM, remove refused while .service
-// exists, .env loaded at every start, heartbeats, SIGINT/SIGTERM as a
-// graceful stop, the real exit codes, and an ephemeral runner's one job
-// followed by the deletion of its local config. It talks to the fake GHES
+// exists, .env loaded at every start, heartbeats, SIGINT/SIGTERM (Ctrl-C
+// and Ctrl-Break on Windows) as a graceful stop, the real exit codes, and
+// an ephemeral runner's one job followed by the deletion of its local
+// config. Built for Windows (bin\Runner.Listener.exe) it reads .env
+// itself as the real one does (there is no env.sh there, and no .path),
+// refuses remove while .service names a service (the real one uninstalls
+// it, elevated) and does not update itself. It talks to the fake GHES
 // of bootstrap/github/githubtest (see runnerproto.go there).
 //
 // It is a test double: it is built by runnertest, never by runnerctl.
@@ -129,6 +133,9 @@ func realMain(argv []string) int {
 		version = string(bytes.TrimSpace(b))
 	}
 	if strings.TrimSuffix(filepath.Base(exe), ".exe") == "Runner.Worker" {
+		if code, ok := fakeStep(argv); ok {
+			return code
+		}
 		return worker(root)
 	}
 	diag(root, argv)
@@ -411,11 +418,20 @@ func deleteLocalConfig(root string) {
 }
 
 func remove(root string, a args) int {
-	if runtime.GOOS != "windows" {
-		if _, err := os.Stat(filepath.Join(root, ".service")); err == nil {
+	if _, err := os.Stat(filepath.Join(root, ".service")); err == nil {
+		if runtime.GOOS != "windows" {
 			fmt.Fprintln(os.Stderr, "Uninstall service first")
 			return exitTerminated
 		}
+		// The real one stops and deletes the service named in .service
+		// (elevated), then the file; the fake does not touch services.
+		name, err := windowsServiceName(root)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "fake runner: %v\n", err)
+			return exitTerminated
+		}
+		fmt.Fprintf(os.Stderr, "fake runner: remove would stop and uninstall the Windows service %q itself (the real one needs an elevated prompt for it); the fake does not manage services: uninstall the service and delete .service first\n", name)
+		return exitTerminated
 	}
 	if a.flag("local") {
 		deleteLocalConfig(root)
@@ -460,6 +476,22 @@ func remove(root string, a args) int {
 	deleteLocalConfig(root)
 	fmt.Println("√ Removed .credentials\n√ Removed .runner")
 	return exitSuccess
+}
+
+// windowsServiceName reads .service as the real runner on Windows does
+// (File.ReadAllText, the whole content): the service name as written,
+// no BOM, no newline. Anything around the name would be part of the name
+// the real one looks for, so the fake refuses it.
+func windowsServiceName(root string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(root, ".service"))
+	if err != nil {
+		return "", fmt.Errorf("read .service: %w", err)
+	}
+	name := string(b)
+	if name == "" || strings.TrimSpace(name) != name || bytes.HasPrefix(b, bom) || strings.ContainsAny(name, "\r\n") {
+		return "", fmt.Errorf(".service holds %q: on Windows it is the service name alone, without BOM, spaces or newline (the real runner would look for a service of that exact name)", name)
+	}
+	return name, nil
 }
 
 // call posts body as JSON and decodes a 2xx answer into out. It returns

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,12 @@ func nextVersion(v string) string {
 // run once). On a failed update the real listener logs and keeps running;
 // the fake exits 2 (retryable) so a test sees it.
 func selfUpdate(root, work, request string, once bool) int {
+	if runtime.GOOS == "windows" {
+		// The real one runs bin\update.cmd.template; the fake's update is
+		// bash, tar and cp, so the Windows package does not update.
+		fmt.Fprintf(os.Stderr, "%s: Runner update failed: the fake Windows runner does not update itself\n", stamp())
+		return exitRetryable
+	}
 	lines := strings.Split(request, "\n")
 	target := strings.TrimSpace(lines[0])
 	if target == "" {

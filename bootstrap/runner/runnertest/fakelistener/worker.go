@@ -51,7 +51,7 @@ func knobSeconds(root, rel string, def time.Duration) time.Duration {
 // sends the worker a cancellation and waits for it to finish cancelling.
 // It returns the job's result.
 func runWorker(ctx context.Context, root, work string, job int64) string {
-	cmd := exec.Command(filepath.Join(root, "bin", "Runner.Worker"), "spawnclient", "0", "1")
+	cmd := exec.Command(filepath.Join(root, "bin", "Runner.Worker"+exeSuffix), "spawnclient", "0", "1")
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	in, err := cmd.StdinPipe()
@@ -99,8 +99,10 @@ func runWorker(ctx context.Context, root, work string, job int64) string {
 // worker is bin/Runner.Worker: it reads the job message, runs the job's
 // step as a child process (sleep, in the work folder) and logs both pids
 // to _diag/Worker_*.log. A cancellation from the listener, SIGINT or
-// SIGTERM cancels the job: SIGINT to the step, then the cancel time (the
-// step killed if it is still there), then exit 103.
+// SIGTERM (Ctrl-C or Ctrl-Break on Windows) cancels the job: SIGINT to
+// the step (Windows cannot signal one process: there the step gets the
+// console's Ctrl-C, if any, or nothing), then the cancel time (the step
+// killed if it is still there), then exit 103.
 func worker(root string) int {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -127,7 +129,7 @@ func worker(root string) int {
 		}
 	}()
 	d := knobSeconds(root, jobSecondsFile, 300*time.Millisecond)
-	step := exec.Command("sleep", strconv.FormatFloat(d.Seconds(), 'f', 3, 64))
+	step := stepCommand(d)
 	step.Dir = work
 	if err := step.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "Runner.Worker: step: %v\n", err)
@@ -144,9 +146,10 @@ func worker(root string) int {
 		switch {
 		case err == nil:
 			return workerSucceeded
-		case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
-			// The step died of the SIGINT sent to the whole group (which
-			// may reach it before this worker sees its own): a cancellation.
+		case errors.As(err, &ee) && interrupted(ee):
+			// The step died of the SIGINT sent to the whole group, or of
+			// the Ctrl-C sent to the whole console (which may reach it
+			// before this worker sees its own): a cancellation.
 			stepEnded = true
 		default:
 			return workerFailed
