@@ -16,6 +16,15 @@
 // The package is packed by the real tar, flat with ./ entries, like the
 // release packages.
 //
+// The Windows package (Options.GOOS "windows") is a .zip packed by the
+// zip tool: config.cmd, run.cmd and run-helper.cmd.template (the real
+// ones without the powershell Unblock-File step, which Wine cannot run),
+// bin\Runner.Listener.exe and bin\Runner.Worker.exe. There the listener
+// reads .env itself (no env.sh, no .path), stops gracefully on Ctrl-C or
+// Ctrl-Break, refuses remove while .service names a service (the real one
+// uninstalls it, elevated) and never updates itself (RequestUpdate
+// refuses). Its tests run it under Wine (platform/platformtest/winetest).
+//
 // Knobs a test sets in the runner directory: UpdateRequestFile (through
 // RequestUpdate), UpdatePauseFile, JobSecondsFile, CancelSecondsFile,
 // DumpEnvFile (SetKnob).

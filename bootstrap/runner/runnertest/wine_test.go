@@ -184,8 +184,6 @@ func TestFakeWindowsPackageUnderWine(t *testing.T) {
 	step = time.Now()
 	c := p.Console(t, ctx, filepath.Join(dir, "bin", "Runner.Listener.exe"), "run", "--startuptype", "service")
 	c.Dir = dir
-	lout := &syncBuffer{}
-	c.Stdout, c.Stderr = lout, lout
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -201,15 +199,15 @@ func TestFakeWindowsPackageUnderWine(t *testing.T) {
 		t.Fatal(err)
 	}
 	if code := exitCode(c.Wait()); code != 0 {
-		t.Fatalf("listener exit %d after Ctrl-C\n%s", code, lout)
+		t.Fatalf("listener exit %d after Ctrl-C\n%s", code, c.Output())
 	}
 	took := time.Since(sent)
 	t.Logf("Ctrl-C to listener exit: %v", took.Round(time.Millisecond))
 	if took < cancelTime || took > 15*time.Second {
-		t.Errorf("the stop took %v, want the worker's cancel time %v and a few seconds at most\n%s", took, cancelTime, lout)
+		t.Errorf("the stop took %v, want the worker's cancel time %v and a few seconds at most\n%s", took, cancelTime, c.Output())
 	}
-	if !strings.Contains(lout.String(), "completed with result: Cancelled") {
-		t.Errorf("the job was not cancelled:\n%s", lout)
+	if !strings.Contains(c.Output(), "completed with result: Cancelled") {
+		t.Errorf("the job was not cancelled:\n%s", c.Output())
 	}
 	for deadline := time.Now().Add(5 * time.Second); len(workersLeft(dir)) > 0 && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
@@ -260,7 +258,15 @@ func TestFakeWindowsPackageUnderWine(t *testing.T) {
 
 	// run.cmd hides the exit code: unconfigured, the listener exits 1 and
 	// run-helper.cmd maps that to 0.
-	if out, code := w.cmd(nil, "run.cmd"); code != 0 || !strings.Contains(out, "Runner listener exit with terminated error") {
+	out, code = w.cmd(nil, "run.cmd")
+	if strings.Contains(out, "Can't recognize") {
+		// Seen once in many runs on a loaded machine: Wine's cmd.exe
+		// reports any CreateProcess failure so (errorlevel 9009), and the
+		// same line worked in every other run. Once more, then judge.
+		t.Logf("run.cmd: Wine's cmd.exe could not start the listener; again:\n%s", out)
+		out, code = w.cmd(nil, "run.cmd")
+	}
+	if code != 0 || !strings.Contains(out, "Runner listener exit with terminated error") {
 		t.Errorf("run.cmd unconfigured: %d %q", code, out)
 	}
 	t.Logf("whole test: %v", time.Since(start).Round(10*time.Millisecond))

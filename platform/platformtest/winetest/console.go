@@ -1,11 +1,13 @@
 package winetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -16,11 +18,35 @@ const consoleHostPkg = "github.com/runnerctl/runnerctl/platform/platformtest/win
 // through the harness's console host, so a test can stop it as a Windows
 // service stops its child: Ctrl-C, sent to the processes on that console
 // (the program's children too). Ctrl-Break (the service's OS-shutdown
-// signal) cannot be tested: Wine 8 implements only Ctrl-C propagation. Set Stdout, Stderr, Dir… on the embedded Cmd, then Start
-// and Wait it; its exit code is the program's.
+// signal) cannot be tested: Wine 8 implements only Ctrl-C propagation.
+// Set Dir, Env… on the embedded Cmd, then Start and Wait it; its exit
+// code is the program's, its stdout and stderr are collected in Output.
 type Console struct {
 	*exec.Cmd
 	ctl io.WriteCloser
+	out lockedBuffer
+}
+
+// Output is what the program (and the host) wrote so far.
+func (c *Console) Output() string { return c.out.String() }
+
+// lockedBuffer is a bytes.Buffer for two pipes and a reader. The buffer
+// is a named field: an embedded one's ReadFrom would bypass the lock.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Console prepares `exe args...` (a Linux or Windows path) to run under
@@ -40,7 +66,9 @@ func (p *Prefix) Console(t testing.TB, ctx context.Context, exe string, args ...
 	if err != nil {
 		t.Fatalf("winetest: %v", err)
 	}
-	return &Console{Cmd: cmd, ctl: ctl}
+	c := &Console{Cmd: cmd, ctl: ctl}
+	cmd.Stdout, cmd.Stderr = &c.out, &c.out
+	return c
 }
 
 // CtrlC sends CTRL_C_EVENT to the program's console (os.Interrupt in Go).

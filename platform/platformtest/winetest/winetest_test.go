@@ -1,49 +1,16 @@
 package winetest_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/runnerctl/runnerctl/platform/platformtest/winetest"
 )
-
-// lockedBuffer collects a process's output for a test that polls it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		return ee.ExitCode()
-	}
-	return -1
-}
 
 // A Go Windows program runs under Wine: its arguments arrive intact
 // (spaces, quotes, backslashes), it sees Windows paths, and its exit code
@@ -62,7 +29,7 @@ func TestWineRunsGoProgram(t *testing.T) {
 	cmd := p.Command(ctx, exe, args...)
 	cmd.Env = append(cmd.Env, "ECHOARGS_EXIT=7")
 	out, err := cmd.Output()
-	if code := exitCode(err); code != 7 {
+	if code := cmd.ProcessState.ExitCode(); code != 7 {
 		t.Fatalf("exit code %d (%v), want 7\n%s", code, err, out)
 	}
 	var want strings.Builder
@@ -85,15 +52,13 @@ func TestWineRunsGoProgram(t *testing.T) {
 
 	c := p.Console(t, ctx, exe, "wait")
 	c.Env = append(c.Env, "ECHOARGS_WAIT=1", "ECHOARGS_EXIT=5")
-	buf := &lockedBuffer{}
-	c.Stdout, c.Stderr = buf, buf
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(buf.String(), "waiting") {
+	for !strings.Contains(c.Output(), "waiting") {
 		if time.Now().After(deadline) {
-			t.Fatalf("the program did not start:\n%s", buf)
+			t.Fatalf("the program did not start:\n%s", c.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -102,8 +67,8 @@ func TestWineRunsGoProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = c.Wait()
-	if code := exitCode(err); code != 5 || !strings.Contains(buf.String(), "got interrupt") {
-		t.Fatalf("after Ctrl-C: exit %d (%v), want 5 after \"got interrupt\"\n%s", code, err, buf)
+	if code := c.ProcessState.ExitCode(); code != 5 || !strings.Contains(c.Output(), "got interrupt") {
+		t.Fatalf("after Ctrl-C: exit %d (%v), want 5 after \"got interrupt\"\n%s", code, err, c.Output())
 	}
 	t.Logf("Ctrl-C to exit: %v", time.Since(sent).Round(time.Millisecond))
 }
