@@ -3,9 +3,11 @@
 package runnertest_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +70,48 @@ func workersLeft(dir string) []string {
 	return left
 }
 
+// unzip extracts the package into dir (archive/zip: the unzip tool is
+// one more package to install) and returns its files, sorted.
+func unzip(t *testing.T, pkg, dir string) []string {
+	t.Helper()
+	zr, err := zip.OpenReader(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var files []string
+	for _, f := range zr.File {
+		if !filepath.IsLocal(f.Name) {
+			t.Fatalf("zip entry %q outside the root", f.Name)
+		}
+		target := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if f.FileInfo().IsDir() {
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		files = append(files, f.Name)
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(target, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(files)
+	return files
+}
+
 // The Windows package under Wine: zipped like the real one, configured
 // through config.cmd against the fake GHES (prompts without --unattended,
 // the token only in the environment), .env read by the listener itself,
@@ -93,24 +137,11 @@ func TestFakeWindowsPackageUnderWine(t *testing.T) {
 	if pkg.Filename != "actions-runner-win-x64-2.336.0.zip" {
 		t.Errorf("package name %s", pkg.Filename)
 	}
-	list, err := exec.Command("unzip", "-Z1", pkg.Path).Output()
-	if err != nil {
-		t.Fatalf("unzip -Z1: %v", err)
-	}
-	var files []string
-	for _, f := range strings.Fields(string(list)) {
-		if !strings.HasSuffix(f, "/") {
-			files = append(files, f)
-		}
-	}
-	slices.Sort(files)
+	dir := t.TempDir()
+	files := unzip(t, pkg.Path, dir)
 	want := []string{"bin/Runner.Listener.exe", "bin/Runner.Worker.exe", "config.cmd", "externals/node20/node.exe", "run-helper.cmd.template", "run.cmd"}
 	if !slices.Equal(files, want) {
 		t.Errorf("zip entries %q, want %q", files, want)
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("unzip", "-q", pkg.Path, "-d", dir).CombinedOutput(); err != nil {
-		t.Fatalf("unzip: %v\n%s", err, out)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "config.cmd")); !bytes.Contains(b, []byte("\r\n")) || regexp.MustCompile(`(?im)^\s*powershell`).Match(b) {
 		t.Errorf("config.cmd: want CRLF lines and no powershell command:\n%s", b)

@@ -127,10 +127,11 @@ func New(t testing.TB) *Prefix {
 		t.Fatalf("winetest: start the wineserver: %v", err)
 	}
 	t.Cleanup(func() {
+		// -k fails when no server runs any more (it lingers 600 s idle):
+		// only -w, which returns once none runs, says whether one is left.
 		if err := p.tool(toolTimeout, "wineserver-kill.log", server, "-k"); err != nil {
-			t.Errorf("winetest: wineserver -k: %v", err)
+			t.Logf("winetest: %v", err)
 		}
-		// -w returns once the server has exited (at once when it already has).
 		if err := p.tool(toolTimeout, "wineserver-wait.log", server, "-w"); err != nil {
 			t.Errorf("winetest: wineserver -w: %v", err)
 		}
