@@ -112,24 +112,17 @@ func unzip(t *testing.T, pkg, dir string) []string {
 	return files
 }
 
-// The Windows package under Wine: zipped like the real one, configured
-// through config.cmd against the fake GHES (prompts without --unattended,
-// the token only in the environment), .env read by the listener itself,
-// online while Runner.Listener.exe runs, a Ctrl-C during a job cancels it
-// through the Runner.Worker.exe child and the listener exits 0; remove is
-// refused while .service names a service (strict about that name), and
-// works without it; run.cmd hides the exit code; no self-update.
-func TestFakeWindowsPackageUnderWine(t *testing.T) {
-	start := time.Now()
-	p := winetest.New(t)
+// buildWin builds the Windows package, checks its name and entries, and
+// unzips it into a new directory. It skips without the zip tool (fails
+// under CI, which installs it).
+func buildWin(t *testing.T, ctx context.Context) (runnertest.Package, string) {
+	t.Helper()
 	if _, err := exec.LookPath("zip"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("no zip tool (CI installs zip)")
 		}
 		t.Skip("skipped: no zip tool to pack the Windows package")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
 	pkg, err := runnertest.Build(ctx, t.TempDir(), runnertest.Options{GOOS: "windows", GOARCH: "amd64"})
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +139,38 @@ func TestFakeWindowsPackageUnderWine(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "config.cmd")); !bytes.Contains(b, []byte("\r\n")) || regexp.MustCompile(`(?im)^\s*powershell`).Match(b) {
 		t.Errorf("config.cmd: want CRLF lines and no powershell command:\n%s", b)
 	}
+	return pkg, dir
+}
+
+// The Windows package's layout, and what it refuses, without Wine.
+func TestFakeWindowsPackageLayout(t *testing.T) {
+	pkg, dir := buildWin(t, context.Background())
+	if err := runnertest.RequestUpdate(dir, runnertest.Package{Version: "2.336.1"}); err == nil || !strings.Contains(err.Error(), "Windows") {
+		t.Errorf("RequestUpdate in a Windows runner directory: %v", err)
+	}
+	if err := runnertest.RequestUpdate(t.TempDir(), pkg); err == nil {
+		t.Error("RequestUpdate accepted the Windows package")
+	}
+	for _, o := range []runnertest.Options{{GOOS: "windows", GOARCH: "arm"}, {GOOS: "windows", GOARCH: "amd64", MissingLibs: []string{"libicu"}}} {
+		if _, err := runnertest.Build(context.Background(), t.TempDir(), o); err == nil {
+			t.Errorf("Build(%+v) made a package", o)
+		}
+	}
+}
+
+// The Windows package under Wine: zipped like the real one, configured
+// through config.cmd against the fake GHES (prompts without --unattended,
+// the token only in the environment), .env read by the listener itself,
+// online while Runner.Listener.exe runs, a Ctrl-C during a job cancels it
+// through the Runner.Worker.exe child and the listener exits 0; remove is
+// refused while .service names a service (strict about that name), and
+// works without it; run.cmd hides the exit code.
+func TestFakeWindowsPackageUnderWine(t *testing.T) {
+	start := time.Now()
+	p := winetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	_, dir := buildWin(t, ctx)
 	t.Logf("prefix and package: %v", time.Since(start).Round(10*time.Millisecond))
 	srv := githubtest.New()
 	t.Cleanup(srv.Close)
@@ -252,11 +277,6 @@ func TestFakeWindowsPackageUnderWine(t *testing.T) {
 		}
 	}
 	waitStatus(t, srv, "win-1", "offline")
-
-	// No self-update for the Windows package.
-	if err := runnertest.RequestUpdate(dir, runnertest.Package{Version: "2.336.1"}); err == nil {
-		t.Error("RequestUpdate accepted the Windows package")
-	}
 
 	// remove: refused while .service names a service, and .service is
 	// the bare name: a newline would be part of the name.
