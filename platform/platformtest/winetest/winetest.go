@@ -1,9 +1,9 @@
 // Package winetest runs Windows binaries under Wine for tests on Linux:
 // a fresh Wine prefix per New (its own wineserver, so prefixes made in
 // parallel never share state), Go cross-builds (BuildExe), commands run
-// through wine64 (Command) and a console host that can send Ctrl-C or
-// Ctrl-Break to what it runs (Console), as a Windows service does to its
-// child on stop.
+// through wine64 (Command) and a console host that can send Ctrl-C to
+// what it runs (Console), as a Windows service does to its child on stop
+// (Ctrl-Break cannot be sent: Wine 8 propagates only Ctrl-C).
 //
 // Wine 8 has no bcryptprimitives.dll, which every Go ≥ 1.22 Windows binary
 // needs at start-up (ProcessPrng): New builds a stand-in from
@@ -20,7 +20,9 @@
 // non-empty tree fails ("Invalid function"), so a Windows program under
 // test should not rely on it, and directories it wrote into are cleaned
 // from the Linux side (t.TempDir does that); exit codes above 255 are cut
-// to their low byte by wine64's Unix exit status.
+// to their low byte by wine64's Unix exit status; Wine's default console
+// handler ends a program on Ctrl-C with exit code 0, not
+// STATUS_CONTROL_C_EXIT as Windows does.
 //
 // Never linked into runnerctl.
 package winetest
