@@ -30,7 +30,9 @@ func sameDefinition(s platform.ServiceSpec) (bool, error) {
 		return false, err
 	}
 	nonCrash, err := sv.RecoveryActionsOnNonCrashFailures()
-	if err != nil {
+	if unsupported(err) {
+		nonCrash = true // a manager without the setting (Wine): installService warned
+	} else if err != nil {
 		return false, err
 	}
 	return c.BinaryPathName == w.CommandLine && sameAccount(c.ServiceStartName, w.Account) && nonCrash, nil

@@ -2,7 +2,14 @@
 
 package service
 
-import "github.com/runnerctl/runnerctl/platform"
+import (
+	"log/slog"
 
-// finishInstall has nothing to add outside Windows: the definition says it all.
-func finishInstall(platform.ServiceSpec) error { return nil }
+	ks "github.com/kardianos/service"
+
+	"github.com/runnerctl/runnerctl/platform"
+)
+
+// installService installs sv, whose definition (systemd unit, SysV
+// script, launchd plist) says all of s.
+func installService(sv ks.Service, _ platform.ServiceSpec, _ *slog.Logger) error { return sv.Install() }

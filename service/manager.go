@@ -127,12 +127,8 @@ func (m *Manager) Install(s platform.ServiceSpec) (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if err := sv.Install(); err != nil {
+	if err := installService(sv, s, m.log); err != nil { // per OS: install_*.go
 		return false, fmt.Errorf("service %s: install (%s): %w", s.Name, m.Platform(), err)
-	}
-	if err := finishInstall(s); err != nil {
-		_ = sv.Uninstall()
-		return false, err
 	}
 	m.log.Info("service installed", "service", s.Name, "manager", m.Platform(), "user", s.User)
 	return true, nil
