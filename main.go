@@ -293,7 +293,7 @@ func installFlags() []cli.Flag {
 		boolFlag("replace", "replace a runner registered with the same name"),
 		boolFlag("allow-root", "run the runner as root instead of an unprivileged --user (sets RUNNER_ALLOW_RUNASROOT)"),
 		listFlag("env", "KEY=VALUE lines for the runner's .env (repeat)"),
-		boolFlag("no-service", "register, but install no OS service: run `runnerctl run --dir D` yourself"),
+		boolFlag("no-service", "register, but install no OS service: run `runnerctl run --dir D` yourself"), strFlag("launchd", "macOS: daemon (the default: at boot, no login needed) or agent (in --user's GUI session, for jobs that need its keychain or the simulator)", ""),
 		strFlag("bin-dir", "where to put the runnerctl the service runs (default: "+platform.DefaultBinDir()+", unless runnerctl already runs from a root-owned directory outside /tmp and home directories)", ""),
 		durationFlag("wait", "how long to wait for the runner to show online (0: do not wait)", 2*time.Minute),
 		boolFlag("keep-on-failure", "on failure, keep what this run created (directory, registration, service) for debugging"),
@@ -332,7 +332,7 @@ func newEnv(env *cmdEnv, c *cli.Context) (bootstrap.Env, error) {
 		return bootstrap.Env{}, err
 	}
 	return bootstrap.Env{Stdout: env.stdout, TTY: platform.Terminal(env.stderr), Log: log, Format: f, Redactor: env.redactor, CacheDir: c.String("cache-dir"), StateDir: c.String("state-dir"),
-		Services: service.New(log), Version: version,
+		Services: service.New(log).FindAgents(bootstrap.LaunchAgents(c.String("state-dir"))), Version: version,
 		Conn: github.ConnectOptions{APIURL: c.String("api-url"), CAFile: c.String("ca-file"), MaxWait: c.Duration("max-wait"), InsecureHTTP: c.Bool("insecure-http"),
 			Credentials: github.Credentials{TokenFile: c.String("access-token-file"), AppID: c.Int64("app-id"), AppKeyFile: c.String("app-private-key-file"), AppInstallationID: c.Int64("app-installation-id"), Getenv: os.Getenv},
 			Proxy:       github.Proxy{HTTP: c.String("http-proxy"), HTTPS: c.String("https-proxy"), No: c.String("no-proxy")}},
@@ -378,7 +378,7 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Package: packageOptions(c), Dir: c.String("dir"), User: c.String("user"), AllowRoot: c.Bool("allow-root"),
 		Runner: runner.Config{Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
 			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"), DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace")},
-		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"),
+		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"),
 	}
 }
 

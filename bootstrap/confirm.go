@@ -73,6 +73,11 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 				return failure.Wrap(failure.Service, fmt.Errorf("runner %q (id %d) cannot come online: service %s is %s%s",
 					res.Name, res.ID, res.Service, st.State, serviceReport(svc, res.Service, st, since)))
 			}
+			if st.State == platform.ServiceAwaitingLogin {
+				log.Warn("not waiting for the runner to come online: its launchd agent starts when its user logs in to the desktop", "service", res.Service, "user", res.User)
+				res.Status = string(st.State)
+				return nil
+			}
 			if st.Listening && askAt.IsZero() {
 				askAt = now
 			}

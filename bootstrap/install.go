@@ -44,6 +44,9 @@ type InstallOptions struct {
 	Proxy     github.Proxy
 	CAFile    string
 	NoService bool
+	// Launchd is --launchd: how macOS runs the service (a LaunchDaemon,
+	// or an agent in User's GUI session); "" keeps an installed runner's.
+	Launchd platform.LaunchdKind
 	// Wait bounds the wait for the runner to come online; 0 skips it.
 	Wait          time.Duration
 	KeepOnFailure bool
@@ -138,12 +141,16 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if err != nil {
 		return res, err
 	}
+	if o.NoService && o.Launchd != "" {
+		return res, failure.Wrap(failure.Usage, errors.New("--launchd: --no-service installs no service"))
+	}
+	o.Launchd = launchdKind(o.Launchd, rec)
 	var bin binaryPlan
 	if svcName != "" {
 		if bin, err = planBinary(o.Executable, o.BinDir, user, st, log); err != nil {
 			return res, err
 		}
-		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st)); err != nil {
+		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd)); err != nil {
 			return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
 		}
 	}
@@ -261,7 +268,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	}
 	rb.push("remove the runner directory "+dir, func() error { return platform.RemoveTree(dir) })
 	rec.Runner = &RunnerRecord{URL: o.Target.URL, APIURL: apiURL(o.Target), CAFile: o.CAFile, Scope: o.Target.Kind.String(), Name: o.Runner.Name, ID: id,
-		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, InstalledAt: time.Now().UTC()}
+		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, Launchd: o.Launchd, InstalledAt: time.Now().UTC()}
 	if err := st.Put(*rec); err != nil {
 		return res, err
 	}
@@ -275,7 +282,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			rb.push("remove "+bin.Path, func() error { return os.Remove(bin.Path) })
 		}
 		res.Runnerctl = bin.Path
-		spec := serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st)
+		spec := serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd)
 		if _, err := ensureService(svc, spec, rb); err != nil {
 			return res, err
 		}
@@ -517,7 +524,15 @@ func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env [
 			return res, err
 		}
 		res.Runnerctl = bin.Path
-		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path, st), nil)
+		if r.Launchd != o.Launchd {
+			// The record says where the service is (status, uninstall):
+			// the new kind first; Install removes the old one.
+			r.Launchd = o.Launchd
+			if err := st.Put(*rec); err != nil {
+				return res, err
+			}
+		}
+		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path, st, o.Launchd), nil)
 		if err != nil {
 			return res, err
 		}

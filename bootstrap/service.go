@@ -38,10 +38,24 @@ type ServiceManager interface {
 // serviceSpec is the service runnerctl installs for a runner. The
 // supervisor reads the trusted store only when it runs as root (an
 // --allow-root runner): --state-dir names the one install wrote.
-func serviceSpec(name, display, runnerName, url, dir, user, exe string, st Store) platform.ServiceSpec {
+func serviceSpec(name, display, runnerName, url, dir, user, exe string, st Store, launchd platform.LaunchdKind) platform.ServiceSpec {
 	return platform.ServiceSpec{Name: name, DisplayName: display,
 		Description: "GitHub Actions self-hosted runner " + runnerName + " for " + url + ", supervised by runnerctl",
-		Executable:  exe, Args: []string{"run", "--dir", dir, "--service", name, "--state-dir", st.Dir}, User: user, Dir: dir}
+		Executable:  exe, Args: []string{"run", "--dir", dir, "--service", name, "--state-dir", st.Dir}, User: user, Dir: dir, Launchd: launchd}
+}
+
+// launchdKind is the launchd kind a runner's service gets: --launchd;
+// without it, what the runner's record says (the first install's); a
+// LaunchDaemon is "" (as in the records made before the choice). Another
+// value is kept for the service manager's Check to refuse.
+func launchdKind(flag platform.LaunchdKind, rec *Record) platform.LaunchdKind {
+	switch {
+	case flag == "" && rec != nil && rec.Runner != nil:
+		return rec.Runner.Launchd
+	case flag == platform.LaunchDaemon:
+		return ""
+	}
+	return flag
 }
 
 // ensureService installs the service or repairs its definition, and
@@ -134,7 +148,7 @@ func refreshService(svc ServiceManager, st Store, rec Record, exe string, replac
 	if ss.State == platform.ServiceNotInstalled {
 		return true
 	}
-	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, rec.Dir, rec.User, exe, st))
+	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, rec.Dir, rec.User, exe, st, e.Launchd))
 	if err != nil {
 		log.Error("could not update the service of another runner", "service", name, "err", err)
 		return false

@@ -71,8 +71,11 @@ type RunnerRecord struct {
 	Labels    []string `json:"labels,omitempty"`
 	Ephemeral bool     `json:"ephemeral,omitempty"`
 	// Service is the OS service's name, "" with --no-service.
-	Service     string    `json:"service,omitempty"`
-	InstalledAt time.Time `json:"installed_at"`
+	Service string `json:"service,omitempty"`
+	// Launchd is platform.LaunchAgent for a macOS LaunchAgent in the
+	// user's GUI session (--launchd agent); "" a LaunchDaemon.
+	Launchd     platform.LaunchdKind `json:"launchd,omitempty"`
+	InstalledAt time.Time            `json:"installed_at"`
 }
 
 // BinaryRecord says which runnerctl the services run.
@@ -110,6 +113,9 @@ func (r Record) check() error {
 	}
 	if r.Runner != nil && r.Runner.Service != "" && !serviceName.MatchString(r.Runner.Service) {
 		return fmt.Errorf("record for %s: service %q is not a name install gives", r.Dir, r.Runner.Service)
+	}
+	if r.Runner != nil && r.Runner.Launchd != "" && (r.Runner.Launchd != platform.LaunchAgent || r.User == "") {
+		return fmt.Errorf("record for %s: launchd %q is not what install records", r.Dir, r.Runner.Launchd)
 	}
 	return nil
 }
@@ -207,6 +213,24 @@ func (s Store) Delete(dir string) error {
 		d.Runners = slices.DeleteFunc(d.Runners, func(x Record) bool { return x.Dir == dir })
 		return nil
 	})
+}
+
+// LaunchAgentUser returns the user whose GUI session holds service
+// name's launchd agent (--launchd agent), "" when no record makes it one.
+func (s Store) LaunchAgentUser(name string) (string, error) {
+	recs, err := s.Records()
+	for _, r := range recs {
+		if r.Runner != nil && r.Runner.Service == name && r.Runner.Launchd == platform.LaunchAgent {
+			return r.User, nil
+		}
+	}
+	return "", err
+}
+
+// LaunchAgents is LaunchAgentUser of the trusted store in stateDir (made
+// absolute, as Env's), for the service manager (service.Manager.FindAgents).
+func LaunchAgents(stateDir string) func(name string) (string, error) {
+	return Env{StateDir: stateDir}.store().LaunchAgentUser
 }
 
 // createdUser records (or with forget, forgets) that runnerctl created user.

@@ -33,6 +33,21 @@ func WriteInDir(dir, name string, data []byte, perm os.FileMode, uid, gid int) e
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	defer d.Close()
+	return writeAt(d, p, name, data, perm, uid, gid)
+}
+
+// WriteInOpenDir is WriteInDir in the directory d, already open (by
+// OpenDirsAt: no link followed on the way).
+func WriteInOpenDir(d *os.File, name string, data []byte, perm os.FileMode, uid, gid int) error {
+	p := filepath.Join(d.Name(), name)
+	if err := checkBaseName(name); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return writeAt(d, p, name, data, perm, uid, gid)
+}
+
+// writeAt is WriteInDir's work in the open directory d (p: for errors).
+func writeAt(d *os.File, p, name string, data []byte, perm os.FileMode, uid, gid int) error {
 	dfd := int(d.Fd())
 	if err := regularOrAbsent(dfd, name); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
@@ -70,7 +85,7 @@ func WriteInDir(dir, name string, data []byte, perm os.FileMode, uid, gid int) e
 		return fmt.Errorf("write %s: it was replaced by another file as it was put there", p)
 	}
 	if err := unix.Fsync(dfd); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOTSUP) {
-		return fmt.Errorf("write %s: sync %s: %w", p, dir, err)
+		return fmt.Errorf("write %s: sync %s: %w", p, d.Name(), err)
 	}
 	return nil
 }
@@ -116,12 +131,7 @@ func fillAndSeal(f *os.File, data []byte, perm os.FileMode, uid, gid int) error 
 	if _, err := f.Write(data); err != nil {
 		return err
 	}
-	if uid != -1 || gid != -1 {
-		if err := f.Chown(uid, gid); err != nil {
-			return err
-		}
-	}
-	if err := f.Chmod(perm); err != nil {
+	if err := seal(f, perm, uid, gid); err != nil {
 		return err
 	}
 	return f.Sync()
@@ -144,6 +154,21 @@ func ReadInDir(dir, name string, limit int64) (data []byte, found bool, err erro
 		return nil, false, fmt.Errorf("read %s: %w", p, err)
 	}
 	defer d.Close()
+	return readAt(d, p, name, limit)
+}
+
+// ReadInOpenDir is ReadInDir in the directory d, already open (by
+// OpenDirsAt: no link followed on the way).
+func ReadInOpenDir(d *os.File, name string, limit int64) (data []byte, found bool, err error) {
+	p := filepath.Join(d.Name(), name)
+	if err := checkBaseName(name); err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", p, err)
+	}
+	return readAt(d, p, name, limit)
+}
+
+// readAt is ReadInDir's work in the open directory d (p: for errors).
+func readAt(d *os.File, p, name string, limit int64) (data []byte, found bool, err error) {
 	fd, err := unix.Openat(int(d.Fd()), name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if errors.Is(err, unix.ENOENT) {
 		return nil, false, nil

@@ -15,7 +15,23 @@ type ServiceSpec struct {
 	User string
 	// Dir is the working directory (the runner directory).
 	Dir string
+	// Launchd is how macOS runs it: a LaunchDaemon ("" or LaunchDaemon,
+	// at boot) or a LaunchAgent in User's GUI session. Unused elsewhere.
+	Launchd LaunchdKind
 }
+
+// LaunchdKind is how runnerctl runs under macOS launchd: a LaunchDaemon
+// (the default: system-wide, started at boot with no one logged in) or a
+// LaunchAgent in the runner user's GUI session (as the official svc.sh
+// installs it: for jobs that need the user's keychain, the simulator or a
+// window server; it runs only while that user is logged in).
+type LaunchdKind string
+
+// The launchd kinds; "" is LaunchDaemon (records made before the choice).
+const (
+	LaunchDaemon LaunchdKind = "daemon"
+	LaunchAgent  LaunchdKind = "agent"
+)
 
 // ServiceState is a service's state as its manager reports it. Only
 // ServiceRunning means the service's process is up.
@@ -32,6 +48,9 @@ const (
 	ServiceStopping     ServiceState = "stopping"
 	ServiceFailed       ServiceState = "failed"
 	ServiceUnknown      ServiceState = "unknown"
+	// ServiceAwaitingLogin: a launchd agent whose user has no GUI session
+	// now: launchd starts it at that user's next login.
+	ServiceAwaitingLogin ServiceState = "awaiting-login"
 )
 
 // ServiceStatus is a service's state as its manager and its supervisor

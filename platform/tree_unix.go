@@ -265,3 +265,60 @@ func pristineEntry(p string, st *unix.Stat_t) error {
 // RemoveTree removes path and what it holds (os.RemoveAll, which does not
 // follow links).
 func RemoveTree(path string) error { return os.RemoveAll(path) }
+
+// OpenDirNoFollow opens dir as a directory, refusing a symbolic link in
+// its last element (the directories above it are trusted).
+func OpenDirNoFollow(dir string) (*os.File, error) { return openDirNoFollow(dir) }
+
+// OpenDirsAt opens the directory d/elems[0]/.../elems[n-1] one element at
+// a time, each relative to the one before with O_NOFOLLOW: in a tree a
+// less trusted user owns (a home directory), no link that user planted
+// anywhere on the way is followed. With mkdir, a missing element is made
+// with mode perm (exactly, whatever the umask) and given to uid:gid (-1:
+// unchanged), through its descriptor. The caller closes the result (d
+// itself when elems is empty: a new descriptor of it).
+func OpenDirsAt(d *os.File, elems []string, mkdir bool, perm os.FileMode, uid, gid int) (*os.File, error) {
+	cur, err := openDirAt(d, ".")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range elems {
+		if err := checkBaseName(e); err != nil {
+			cur.Close()
+			return nil, fmt.Errorf("open %s: %w", cur.Name(), err)
+		}
+		made := false
+		if mkdir {
+			err := unix.Mkdirat(int(cur.Fd()), e, uint32(perm.Perm()))
+			if err != nil && !errors.Is(err, unix.EEXIST) {
+				cur.Close()
+				return nil, &os.PathError{Op: "mkdir", Path: filepath.Join(cur.Name(), e), Err: err}
+			}
+			made = err == nil
+		}
+		next, err := openDirAt(cur, e)
+		cur.Close()
+		if err != nil {
+			return nil, err
+		}
+		cur = next
+		if made {
+			if err := seal(cur, perm, uid, gid); err != nil {
+				cur.Close()
+				return nil, err
+			}
+		}
+	}
+	return cur, nil
+}
+
+// seal gives the open file or directory d to uid:gid (-1: unchanged) and
+// sets its mode to exactly perm.
+func seal(d *os.File, perm os.FileMode, uid, gid int) error {
+	if uid != -1 || gid != -1 {
+		if err := d.Chown(uid, gid); err != nil {
+			return err
+		}
+	}
+	return d.Chmod(perm)
+}

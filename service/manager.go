@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	ks "github.com/kardianos/service"
@@ -18,10 +17,47 @@ import (
 // the host's service manager.
 type Manager struct {
 	log *slog.Logger
+	// agentUser says whose GUI session holds service name's launchd
+	// agent, "" when it is no agent (FindAgents).
+	agentUser func(name string) (string, error)
 }
 
 // New returns a Manager that logs to log.
 func New(log *slog.Logger) *Manager { return &Manager{log: log} }
+
+// FindAgents tells m, on macOS, which services are launchd agents
+// (--launchd agent) and in whose session: user(name) returns the runner
+// user of service name when it is an agent, else "" (the trusted
+// store's answer). Without it every service is a LaunchDaemon.
+func (m *Manager) FindAgents(user func(name string) (string, error)) *Manager {
+	m.agentUser = user
+	return m
+}
+
+// agentOf is service name's launchd agent; nil for any other service.
+func (m *Manager) agentOf(name string) (*launchAgent, error) {
+	if !launchAgentHost || m.agentUser == nil {
+		return nil, nil
+	}
+	user, err := m.agentUser(name)
+	if err != nil || user == "" {
+		return nil, err
+	}
+	return newLaunchAgent(name, user, m.log)
+}
+
+// managerState is the host manager's state of service name (the launchd
+// agent's for one).
+func (m *Manager) managerState(name string) (platform.ServiceState, string, int, error) {
+	a, err := m.agentOf(name)
+	if err != nil {
+		return platform.ServiceUnknown, "", 0, err
+	}
+	if a != nil {
+		return a.state()
+	}
+	return managerState(name)
+}
 
 // Platform names the service manager in use: linux-systemd,
 // unix-systemv, darwin-launchd, windows-service, ...
@@ -54,7 +90,7 @@ func newService(s platform.ServiceSpec) (ks.Service, error) {
 
 // state asks the manager only.
 func (m *Manager) state(name string) (platform.ServiceState, error) {
-	st, _, _, err := managerState(name)
+	st, _, _, err := m.managerState(name)
 	return st, err
 }
 
@@ -62,7 +98,7 @@ func (m *Manager) state(name string) (platform.ServiceState, error) {
 // and what its supervisor last wrote to its status file ("last run: ..."
 // when that was not the running process).
 func (m *Manager) Status(name string) (platform.ServiceStatus, error) {
-	st, detail, mainPID, err := managerState(name)
+	st, detail, mainPID, err := m.managerState(name)
 	if err != nil {
 		return platform.ServiceStatus{State: platform.ServiceUnknown, Detail: err.Error()}, err
 	}
@@ -95,14 +131,25 @@ func (m *Manager) Names(scope, runnerName string) (name, display string) {
 }
 
 // Logs returns the service's last n log lines since a time.
-func (m *Manager) Logs(name string, since time.Time, n int) []string { return logs(name, since, n) }
+func (m *Manager) Logs(name string, since time.Time, n int) []string {
+	if a, _ := m.agentOf(name); a != nil {
+		return agentLogs(a, n)
+	}
+	return logs(name, since, n)
+}
 
 // Install installs s, or, when a service of that name is there with
 // another definition than s's (another runnerctl path, an older
 // runnerctl's unit, an edit by hand), stops it and installs s's in its
 // place. It reports whether it changed anything; it does not start it.
 func (m *Manager) Install(s platform.ServiceSpec) (changed bool, err error) {
-	st, err := m.state(s.Name)
+	if err := m.replaceLaunchdKind(s); err != nil {
+		return false, err
+	}
+	if s.Launchd == platform.LaunchAgent {
+		return m.installAgent(s)
+	}
+	st, _, _, err := managerState(s.Name)
 	if err != nil {
 		return false, err
 	}
@@ -136,6 +183,12 @@ func (m *Manager) Install(s platform.ServiceSpec) (changed bool, err error) {
 
 // Restart stops the service if it runs and starts it.
 func (m *Manager) Restart(name string) error {
+	if a, err := m.agentOf(name); a != nil || err != nil {
+		if err == nil {
+			err = a.restart()
+		}
+		return wrapOp(name, "restart", err)
+	}
 	if err := m.Stop(name); err != nil {
 		return err
 	}
@@ -165,7 +218,16 @@ func (m *Manager) Start(name string) error {
 // control starts or stops the service: the SysV script directly,
 // kardianos elsewhere.
 func (m *Manager) control(name, action string) error {
-	handled, err := control(name, action)
+	a, err := m.agentOf(name)
+	handled := a != nil || err != nil
+	switch {
+	case a != nil && action == "start":
+		err = a.start()
+	case a != nil:
+		err = a.stop()
+	case !handled:
+		handled, err = control(name, action)
+	}
 	if !handled {
 		var sv ks.Service
 		if sv, err = newService(platform.ServiceSpec{Name: name}); err == nil {
@@ -176,6 +238,11 @@ func (m *Manager) control(name, action string) error {
 			}
 		}
 	}
+	return wrapOp(name, action, err)
+}
+
+// wrapOp names the service and the action in err.
+func wrapOp(name, action string, err error) error {
 	if err != nil {
 		return fmt.Errorf("service %s: %s: %w", name, action, err)
 	}
@@ -212,11 +279,7 @@ func (m *Manager) Uninstall(name string) error {
 	if err := m.Stop(name); err != nil {
 		return err
 	}
-	sv, err := newService(platform.ServiceSpec{Name: name})
-	if err != nil {
-		return err
-	}
-	if err := sv.Uninstall(); err != nil && !strings.Contains(err.Error(), "not installed") {
+	if err := m.removeDefinition(name); err != nil {
 		return fmt.Errorf("service %s: uninstall: %w", name, err)
 	}
 	if err := removeLeftovers(name); err != nil {

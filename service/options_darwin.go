@@ -20,9 +20,17 @@ func definition(s platform.ServiceSpec) (option, file, text string, err error) {
 	return "LaunchdConfig", "/Library/LaunchDaemons/" + s.Name + ".plist", text, err
 }
 
-// checkDefinition reports why s does not render as a plist.
+// checkDefinition reports why s does not render as a plist: a
+// LaunchDaemon's, or (--launchd agent) a LaunchAgent's for s.User's home.
 func checkDefinition(s platform.ServiceSpec) error {
-	_, err := LaunchdPlist(s)
+	if s.Launchd != platform.LaunchAgent {
+		_, err := LaunchdPlist(s)
+		return err
+	}
+	a, err := newLaunchAgent(s.Name, s.User, nil)
+	if err == nil {
+		_, err = LaunchAgentPlist(s, a.home)
+	}
 	return err
 }
 

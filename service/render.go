@@ -2,6 +2,7 @@ package service
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -62,6 +63,12 @@ func checkSpec(s platform.ServiceSpec) error {
 	if strings.HasPrefix(s.User, "-") {
 		return specError("all", "user", s.User, "a user name cannot start with '-'")
 	}
+	if _, err := parseLaunchdKind(string(s.Launchd), true); err != nil {
+		return fmt.Errorf("service definition: %w", err)
+	}
+	if s.Launchd == LaunchAgent && s.User == "" {
+		return specError("launchd", "user", "root", "a LaunchAgent runs in a user's GUI session: give --user, not --allow-root")
+	}
 	return nil
 }
 
@@ -83,6 +90,9 @@ func checkText(field, v string) error {
 func CheckSpec(s platform.ServiceSpec) error {
 	if err := checkSpec(s); err != nil {
 		return err
+	}
+	if _, err := ParseLaunchdKind(string(s.Launchd)); err != nil {
+		return fmt.Errorf("service definition: %w", err)
 	}
 	return checkDefinition(s)
 }
@@ -370,28 +380,29 @@ func xmlText(field, s string) (string, error) {
 	return strings.ReplaceAll(b.String(), "{", "&#123;"), nil
 }
 
-// LaunchdKind is how runnerctl runs under launchd: a LaunchDaemon (the
-// default: system-wide, started at boot with no one logged in) or a
-// LaunchAgent in the runner user's GUI session (as the official svc.sh
-// installs it: for jobs that need the user's keychain, the simulator or a
-// window server; it runs only while that user is logged in).
-type LaunchdKind string
+// LaunchdKind is platform.LaunchdKind, for the renderers here.
+type LaunchdKind = platform.LaunchdKind
 
 const (
-	LaunchDaemon LaunchdKind = "daemon"
-	LaunchAgent  LaunchdKind = "agent"
+	LaunchDaemon = platform.LaunchDaemon
+	LaunchAgent  = platform.LaunchAgent
 )
 
 // ParseLaunchdKind reads the value of a --launchd flag: "daemon" (or
-// "") or "agent".
-func ParseLaunchdKind(v string) (LaunchdKind, error) {
+// "") or "agent", which only macOS has (launchAgentHost).
+func ParseLaunchdKind(v string) (LaunchdKind, error) { return parseLaunchdKind(v, launchAgentHost) }
+
+func parseLaunchdKind(v string, agents bool) (LaunchdKind, error) {
 	switch LaunchdKind(v) {
 	case "", LaunchDaemon:
 		return LaunchDaemon, nil
 	case LaunchAgent:
+		if !agents {
+			return "", errors.New("--launchd agent: a LaunchAgent is macOS's: this host has no launchd")
+		}
 		return LaunchAgent, nil
 	}
-	return "", fmt.Errorf("launchd: %q: want daemon or agent", v)
+	return "", fmt.Errorf("--launchd %q: want daemon or agent", v)
 }
 
 // LaunchdPlistPath is where the job's plist goes: /Library/LaunchDaemons

@@ -176,6 +176,11 @@ func tailFile(path string, n int) []string {
 		return nil
 	}
 	defer f.Close()
+	return tailOpen(f, n)
+}
+
+// tailOpen is tailFile of the open regular file f.
+func tailOpen(f *os.File, n int) []string {
 	if fi, err := f.Stat(); err == nil && fi.Size() > 64<<10 {
 		if _, err := f.Seek(-64<<10, io.SeekEnd); err != nil {
 			return nil
