@@ -95,14 +95,41 @@ func TestRenderLaunchAgent(t *testing.T) {
 
 func TestParseLaunchdKind(t *testing.T) {
 	for in, want := range map[string]LaunchdKind{"": LaunchDaemon, "daemon": LaunchDaemon, "agent": LaunchAgent} {
-		if got, err := ParseLaunchdKind(in); err != nil || got != want {
+		if got, err := parseLaunchdKind(in, true); err != nil || got != want {
 			t.Errorf("%q: %q, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"Agent", "user", " agent"} {
-		if _, err := ParseLaunchdKind(bad); err == nil {
+	for _, bad := range []string{"Agent", "user", " agent", "daemon "} {
+		if _, err := parseLaunchdKind(bad, true); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+	// Without launchd (Linux, Windows) an agent is a usage error; a
+	// daemon is the default everywhere, so --launchd daemon is accepted.
+	if _, err := parseLaunchdKind("agent", false); err == nil || !strings.Contains(err.Error(), "macOS") {
+		t.Errorf("agent without launchd: %v", err)
+	}
+	if k, err := parseLaunchdKind("daemon", false); err != nil || k != LaunchDaemon {
+		t.Errorf("daemon without launchd: %q, %v", k, err)
+	}
+	_, err := ParseLaunchdKind("agent")
+	if (err == nil) != launchAgentHost {
+		t.Errorf("this host (launchd agents: %v): agent gives %v", launchAgentHost, err)
+	}
+	// CheckSpec: an agent needs a user (no GUI session for root), and an
+	// unknown kind is refused; on this host as ParseLaunchdKind says.
+	s := spec()
+	s.Launchd = "user"
+	if err := CheckSpec(s); err == nil {
+		t.Errorf("launchd %q accepted", s.Launchd)
+	}
+	s.Launchd, s.User = LaunchAgent, ""
+	if err := checkSpec(s); err == nil || !strings.Contains(err.Error(), "GUI session") {
+		t.Errorf("an agent for root: %v", err)
+	}
+	s.User = "runner"
+	if err := CheckSpec(s); !launchAgentHost && err == nil {
+		t.Errorf("an agent on a host without launchd was accepted")
 	}
 }
 
