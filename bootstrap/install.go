@@ -145,6 +145,9 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		return res, failure.Wrap(failure.Usage, errors.New("--launchd: --no-service installs no service"))
 	}
 	o.Launchd = launchdKind(o.Launchd, rec)
+	if o.Launchd == platform.LaunchAgent && user == "" && !o.NoService {
+		return res, failure.Wrap(failure.Usage, errors.New("--launchd agent: an agent runs in a user's GUI session: give --user, not --allow-root"))
+	}
 	var bin binaryPlan
 	if svcName != "" {
 		if bin, err = planBinary(o.Executable, o.BinDir, user, st, log); err != nil {

@@ -2,10 +2,13 @@ package bootstrap
 
 import (
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/platform"
 )
 
@@ -92,5 +95,78 @@ func TestRefreshServices(t *testing.T) {
 	}
 	if refreshServices(svc, index, "/r/self", "/usr/local/bin/runnerctl", true, log) {
 		t.Error("an unmoved service was not reported")
+	}
+}
+
+// The launchd kind is in the runner's record: an agent's user is found by
+// its service name (the service manager's lookup), a record made before
+// the kind existed (no "launchd" key) is a daemon's, and a kind install
+// never writes, or an agent without a user, is not ours.
+func TestLaunchdRecord(t *testing.T) {
+	st := Store{Dir: filepath.Join(t.TempDir(), "state")}
+	url := "https://github.com/acme/app"
+	if err := os.MkdirAll(st.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := `{"schema_version":1,"runners":[{"dir":"/r/old","package":{"filename":"p","sha256":"x"},"user":"runner","made_at":"2026-01-01T00:00:00Z",
+"runner":{"url":"` + url + `","scope":"repository","name":"old","id":1,"service":"actions.runner.acme-app.old","installed_at":"2026-01-01T00:00:00Z"}}]}`
+	if err := os.WriteFile(filepath.Join(st.Dir, StoreFile), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	agent := Record{Dir: "/r/mac", User: "ci", Runner: &RunnerRecord{Name: "mac", URL: url, Service: "actions.runner.acme-app.mac", Launchd: platform.LaunchAgent}}
+	if err := st.Put(agent); err != nil {
+		t.Fatal(err)
+	}
+	find := LaunchAgents(st.Dir)
+	for name, want := range map[string]string{"actions.runner.acme-app.mac": "ci", "actions.runner.acme-app.old": "", "actions.runner.acme-app.none": ""} {
+		if got, err := find(name); err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if r, err := st.Get("/r/old"); err != nil || r == nil || r.Runner.Launchd != "" {
+		t.Errorf("old record: %+v, %v", r, err)
+	}
+	for _, bad := range []Record{
+		{Dir: "/r/bad", User: "ci", Runner: &RunnerRecord{Name: "bad", URL: url, Service: "actions.runner.acme-app.bad", Launchd: "system"}},
+		{Dir: "/r/bad", AllowRoot: true, Runner: &RunnerRecord{Name: "bad", URL: url, Service: "actions.runner.acme-app.bad", Launchd: platform.LaunchAgent}},
+	} {
+		if err := st.Put(bad); err == nil {
+			t.Errorf("the store took launchd %q for user %q", bad.Runner.Launchd, bad.User)
+		}
+	}
+
+	// --launchd: given, it wins (daemon is stored as ""); not given, the
+	// first install's kind is kept; an unknown value goes on, for the
+	// service manager's Check to refuse.
+	for _, c := range []struct {
+		flag platform.LaunchdKind
+		rec  *Record
+		want platform.LaunchdKind
+	}{
+		{"", nil, ""}, {platform.LaunchDaemon, nil, ""}, {platform.LaunchAgent, nil, platform.LaunchAgent},
+		{"", &agent, platform.LaunchAgent}, {platform.LaunchDaemon, &agent, ""}, {"system", &agent, "system"},
+	} {
+		if got := launchdKind(c.flag, c.rec); got != c.want {
+			t.Errorf("launchdKind(%q, %v): %q, want %q", c.flag, c.rec != nil, got, c.want)
+		}
+	}
+}
+
+// --launchd is refused before anything is registered where it cannot
+// apply: with --no-service, and an agent for root (no GUI session).
+func TestPipelineLaunchdRefused(t *testing.T) {
+	p := newPipe(t)
+	for _, c := range []struct {
+		noService bool
+		kind      platform.LaunchdKind
+	}{{true, platform.LaunchAgent}, {true, platform.LaunchDaemon}, {false, platform.LaunchAgent}} {
+		o := p.options("pipe-ld")
+		o.NoService, o.Launchd = c.noService, c.kind
+		if _, err := p.install(o); failure.KindOf(err) != failure.Usage || !strings.Contains(err.Error(), "--launchd") {
+			t.Errorf("--no-service %v --launchd %s: %v, want a usage error", c.noService, c.kind, err)
+		}
+	}
+	if n := p.count("POST", "/registration-token"); n != 0 || p.dirExists() || len(p.svc.Calls()) != 0 {
+		t.Errorf("a refused --launchd did something: %d tokens, dir %v, services %q", n, p.dirExists(), p.svc.Calls())
 	}
 }
