@@ -57,8 +57,14 @@ func (m *Manager) replaceLaunchdKind(s platform.ServiceSpec) error {
 		return nil // no such user: no agent of theirs either (Install says why)
 	}
 	st, _, _, err := a.state()
-	if err != nil || st == platform.ServiceNotInstalled {
-		return err
+	if err != nil {
+		// A home that is not the user's (a service account's /var/empty)
+		// never got an agent from runnerctl: nothing to replace.
+		m.log.Debug("no LaunchAgent of this name to replace", "service", s.Name, "user", s.User, "err", err)
+		return nil
+	}
+	if st == platform.ServiceNotInstalled {
+		return nil
 	}
 	m.log.Warn("replacing the LaunchAgent of this name with a LaunchDaemon", "service", s.Name, "user", s.User)
 	return wrapOp(s.Name, "uninstall", a.uninstall())
