@@ -44,7 +44,8 @@ func (m *Manager) replaceLaunchdKind(s platform.ServiceSpec) error {
 			return err
 		}
 		m.log.Warn("replacing the LaunchDaemon of this name with a LaunchAgent (--launchd agent)", "service", s.Name)
-		if err := m.control(s.Name, "stop"); err != nil && st != platform.ServiceStopped {
+		// The record says agent already: the daemon is stopped directly.
+		if err := controlDaemon(s.Name, "stop"); err != nil && st != platform.ServiceStopped {
 			return err
 		}
 		return wrapOp(s.Name, "uninstall", removeDaemon(s.Name))

@@ -215,19 +215,25 @@ func (m *Manager) Start(name string) error {
 	return nil
 }
 
-// control starts or stops the service: the SysV script directly,
-// kardianos elsewhere.
+// control starts or stops the service: a launchd agent with launchctl,
+// the SysV script directly, kardianos elsewhere.
 func (m *Manager) control(name, action string) error {
 	a, err := m.agentOf(name)
-	handled := a != nil || err != nil
 	switch {
+	case err != nil:
 	case a != nil && action == "start":
 		err = a.start()
 	case a != nil:
 		err = a.stop()
-	case !handled:
-		handled, err = control(name, action)
+	default:
+		return controlDaemon(name, action)
 	}
+	return wrapOp(name, action, err)
+}
+
+// controlDaemon starts or stops a service that is no launchd agent.
+func controlDaemon(name, action string) error {
+	handled, err := control(name, action)
 	if !handled {
 		var sv ks.Service
 		if sv, err = newService(platform.ServiceSpec{Name: name}); err == nil {
