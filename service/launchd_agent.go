@@ -71,21 +71,15 @@ var (
 
 // argv is launchctl's command line for an action on the agent:
 // session (is the user logged in to the desktop?), load, unload,
-// restart, print.
+// restart, print; nil for another.
 func (a *launchAgent) argv(action string) []string {
-	switch action {
-	case "session":
-		return []string{"print", a.domain()}
-	case "load":
-		return []string{"bootstrap", a.domain(), a.plistPath()}
-	case "unload":
-		return []string{"bootout", a.target()}
-	case "restart":
-		return []string{"kickstart", "-k", a.target()}
-	case "print":
-		return []string{"print", a.target()}
-	}
-	panic("launchAgent.argv: no action " + action) // a bug of ours, never input
+	return map[string][]string{
+		"session": {"print", a.domain()},
+		"load":    {"bootstrap", a.domain(), a.plistPath()},
+		"unload":  {"bootout", a.target()},
+		"restart": {"kickstart", "-k", a.target()},
+		"print":   {"print", a.target()},
+	}[action]
 }
 
 func (a *launchAgent) run(action string) ([]byte, error) { return a.launchctl(a.argv(action)...) }

@@ -108,6 +108,9 @@ func TestLaunchAgentArgv(t *testing.T) {
 			t.Errorf("%s: %q, want %q", action, got, want)
 		}
 	}
+	if got := a.argv("load -w"); got != nil {
+		t.Errorf("an unknown action: %q", got)
+	}
 }
 
 func TestLaunchctlPrint(t *testing.T) {
