@@ -1,12 +1,17 @@
 package platform
 
 import (
-	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/windows"
 )
 
+// programData is the machine's ProgramData folder, from the shell's
+// known-folder list, not from the environment: a service's environment
+// may name another (Wine gives services C:\users\Public), and the
+// caller's environment is not to be trusted with where root's state is.
 func programData() string {
-	if pd := os.Getenv("ProgramData"); pd != "" {
+	if pd, err := windows.KnownFolderPath(windows.FOLDERID_ProgramData, 0); err == nil && pd != "" {
 		return pd
 	}
 	return `C:\ProgramData`
@@ -27,8 +32,8 @@ func DefaultStateDir() string { return filepath.Join(programData(), "runnerctl",
 
 // DefaultBinDir is where install places the runnerctl that services run.
 func DefaultBinDir() string {
-	pf := os.Getenv("ProgramFiles")
-	if pf == "" {
+	pf, err := windows.KnownFolderPath(windows.FOLDERID_ProgramFiles, 0)
+	if err != nil || pf == "" {
 		pf = `C:\Program Files`
 	}
 	return filepath.Join(pf, "runnerctl")

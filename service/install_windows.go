@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 	"unsafe"
 
 	ks "github.com/kardianos/service"
 	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/svc/eventlog"
 	"golang.org/x/sys/windows/svc/mgr"
 
 	"github.com/runnerctl/runnerctl/platform"
@@ -60,6 +62,11 @@ func installService(_ ks.Service, s platform.ServiceSpec, log *slog.Logger) (err
 			log.Warn("this service manager cannot delay the automatic start: the service starts with the others at boot", "service", s.Name, "err", err)
 		}
 	}
+	// The supervisor logs to the Application event log under the
+	// service's name (scmHandler), as RunnerService.exe does.
+	if err := eventlog.InstallAsEventCreate(s.Name, eventlog.Error|eventlog.Warning|eventlog.Info); err != nil && !strings.Contains(err.Error(), "exists") {
+		log.Warn("could not register the service's event log source: its supervisor's log is lost", "service", s.Name, "err", err)
+	}
 	// Recovery on a failed exit, not only a crash: see scmHandler.Execute
 	// for which ends are restarted.
 	if err := sv.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
@@ -75,4 +82,21 @@ func installService(_ ks.Service, s platform.ServiceSpec, log *slog.Logger) (err
 // unknown to it (Wine's SCM knows only some of them).
 func unsupported(err error) bool {
 	return errors.Is(err, windows.ERROR_INVALID_LEVEL) || errors.Is(err, windows.ERROR_INVALID_PARAMETER)
+}
+
+// deleteService deletes the SCM service name (stopped before) and its
+// event log source; one that is not there is not an error.
+func deleteService(name string) error {
+	s, closeAll, err := openService(name, windows.DELETE)
+	if errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
+		return cleanup(name)
+	}
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if err := s.Delete(); err != nil && !errors.Is(err, windows.ERROR_SERVICE_MARKED_FOR_DELETE) {
+		return err
+	}
+	return cleanup(name)
 }

@@ -1,11 +1,6 @@
 package service
 
 import (
-	"errors"
-	"strings"
-
-	ks "github.com/kardianos/service"
-
 	"github.com/runnerctl/runnerctl/platform"
 )
 
@@ -84,14 +79,6 @@ func (m *Manager) removeDefinition(name string) error {
 	return removeDaemon(name)
 }
 
-// removeDaemon removes the definition kardianos installed.
-func removeDaemon(name string) error {
-	sv, err := newService(platform.ServiceSpec{Name: name})
-	if err != nil {
-		return err
-	}
-	if err := sv.Uninstall(); err != nil && !errors.Is(err, ks.ErrNotInstalled) && !strings.Contains(err.Error(), "not installed") {
-		return err
-	}
-	return nil
-}
+// removeDaemon removes the definition of a service that is no launchd
+// agent (per OS: install_*.go).
+func removeDaemon(name string) error { return deleteService(name) }

@@ -3,10 +3,13 @@ package service
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc"
+	"golang.org/x/sys/windows/svc/eventlog"
 )
 
 // runManaged runs p as the SCM's service name when the SCM started this
@@ -16,7 +19,7 @@ import (
 // foreground, returns only on Ctrl-C, not when the supervisor ends.
 func runManaged(name string, p *program) error {
 	if name != "" {
-		err := svc.Run(name, &scmHandler{p: p})
+		err := svc.Run(name, &scmHandler{name: name, p: p})
 		if !errors.Is(err, windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
 			if err != nil {
 				return fmt.Errorf("run as service %s: %w", name, err)
@@ -33,7 +36,10 @@ func runManaged(name string, p *program) error {
 }
 
 // scmHandler is the service's control handler.
-type scmHandler struct{ p *program }
+type scmHandler struct {
+	name string
+	p    *program
+}
 
 // stopHint is how long the SCM is told each stop step may take; the
 // handler reports progress every half of it while the listener stops
@@ -59,6 +65,15 @@ const stopHint = 10 * time.Second
 //   - any other failure: service-specific exit code 1, restarted.
 func (h *scmHandler) Execute(_ []string, req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
 	status <- svc.Status{State: svc.StartPending}
+	// A service has no console: the supervisor's log and the listener's
+	// output go to the Application event log (installService registered
+	// the source), as RunnerService.exe's do.
+	if el, err := eventlog.Open(h.name); err == nil {
+		defer el.Close()
+		w := eventWriter{el}
+		h.p.sup.Log = slog.New(slog.NewTextHandler(w, nil))
+		h.p.sup.Output = w
+	}
 	_ = h.p.Start(nil)
 	status <- svc.Status{State: svc.Running, Accepts: svc.AcceptStop | svc.AcceptShutdown}
 	for {
@@ -97,4 +112,23 @@ func (h *scmHandler) ended() (bool, uint32) {
 		h.p.sup.Log.Error("the supervisor failed: the service stops with an error, and the service manager restarts it", "err", err)
 		return true, 1
 	}
+}
+
+// eventWriter writes each line as an event: an error or warning when the
+// supervisor logged it at that level, information otherwise.
+type eventWriter struct{ el *eventlog.Log }
+
+func (w eventWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\r\n"), "\n") {
+		switch {
+		case line == "":
+		case strings.Contains(line, "level=ERROR"):
+			_ = w.el.Error(1, line)
+		case strings.Contains(line, "level=WARN"):
+			_ = w.el.Warning(1, line)
+		default:
+			_ = w.el.Info(1, line)
+		}
+	}
+	return len(p), nil
 }

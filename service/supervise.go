@@ -137,7 +137,16 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		}
 		last = &run
 		code, signaled := run.code, run.signaled
+		exit := fmt.Sprintf("exit %d", code)
+		if signaled {
+			exit = "killed by a signal"
+		}
 		if ctx.Err() != nil {
+			// How the listener took the stop: exit 0 is its graceful stop.
+			if run.killed {
+				exit = "killed after the stop timeout"
+			}
+			s.report(st, func(x *SupervisorStatus) { x.LastExit = exit })
 			if s.updating(run) {
 				s.Log.Info("stop requested during a self-update: waiting for it to finish first", "timeout", s.UpdateWait)
 				if !s.waitUpdate() {
@@ -145,10 +154,6 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 				}
 			}
 			return nil
-		}
-		exit := fmt.Sprintf("exit %d", code)
-		if signaled {
-			exit = "killed by a signal"
 		}
 		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.LastExit = SupRelaunching, 0, exit })
 		if listening.Load() {
@@ -295,6 +300,7 @@ func (s *Supervisor) listenerEnv() []string {
 type listenerRun struct {
 	code     int
 	signaled bool
+	killed   bool      // killed by the supervisor after StopTimeout
 	pid      int       // the listener's pid, the id of its process group (Unix)
 	started  time.Time // when it was started
 }
@@ -347,6 +353,7 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var werr error
+	killed := false
 	select {
 	case werr = <-done:
 	case <-ctx.Done():
@@ -357,6 +364,7 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 		case <-time.After(s.StopTimeout):
 			s.Log.Warn("runner listener did not stop in time: killing its process group")
 			_ = killGroup(cmd)
+			killed = true
 			werr = <-done
 		}
 	}
@@ -366,7 +374,7 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 	case <-copied:
 	case <-time.After(time.Second):
 	}
-	run := listenerRun{pid: pid, started: started}
+	run := listenerRun{pid: pid, started: started, killed: killed}
 	var ee *exec.ExitError
 	if errors.As(werr, &ee) {
 		if exitedBySignal(ee) {

@@ -142,6 +142,15 @@ func New(t testing.TB) *Prefix {
 	if err := p.tool(bootTimeout, "wineboot.log", wine, "wineboot", "--init"); err != nil {
 		t.Fatalf("winetest: wineboot --init: %v", err)
 	}
+	// The first boot of a new prefix leaves two services.exe running (seen
+	// with Wine 8): a service one creates is then found by one and not by
+	// the other, request by request. The prefix is booted once more on a
+	// fresh server, which starts one.
+	for _, step := range [][]string{{server, "-k"}, {server, "-w"}, {server, fmt.Sprintf("-p%d", serverLinger)}, {wine, "wineboot"}} {
+		if err := p.tool(bootTimeout, "reboot.log", step[0], step[1:]...); err != nil {
+			t.Fatalf("winetest: reboot the prefix: %v", err)
+		}
+	}
 	dll := filepath.Join(p.DriveC(), "windows", "system32", "bcryptprimitives.dll")
 	src := filepath.Join(tmp, "bcryptprimitives.c")
 	if err := os.WriteFile(src, bcryptSource, 0o644); err != nil {
