@@ -287,7 +287,7 @@ func installFlags() []cli.Flag {
 		listFlag("labels", "custom labels (comma-separated or repeated)"),
 		boolFlag("no-default-labels", "drop self-hosted, the OS and the architecture labels (needs --labels)"),
 		strFlag("runnergroup", "the runner group (default: the Default group)", ""),
-		strFlag("work", "the work folder (default _work)", ""),
+		strFlag("work", "the work folder (default _work)", ""), &cli.IntFlag{Name: "count", Usage: "install N runners (1-64): NAME-1..N in DIR/NAME-1..N, one service each; a re-run with another N adds or removes runners", EnvVars: envName("count")},
 		boolFlag("ephemeral", "take one job, then deregister"),
 		boolFlag("disableupdate", "ask the server not to update the runner"),
 		boolFlag("replace", "replace a runner registered with the same name"),
@@ -378,7 +378,7 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Package: packageOptions(c), Dir: c.String("dir"), User: c.String("user"), AllowRoot: c.Bool("allow-root"),
 		Runner: runner.Config{Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
 			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"), DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace")},
-		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"),
+		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"), Count: c.Int("count"),
 	}
 }
 

@@ -67,7 +67,23 @@ func TestScripts(t *testing.T) {
 
 // scriptCmds are the custom commands of both script suites.
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"ghes": ghesCmd, "origin": originCmd, "exits": exitsCmd,
+	"ghes": ghesCmd, "origin": originCmd, "exits": exitsCmd, "distinct-inodes": distinctInodesCmd,
+}
+
+// distinctInodesCmd checks that no two of the files are the same file
+// (hard links): distinct-inodes FILE...
+func distinctInodesCmd(ts *testscript.TestScript, neg bool, args []string) {
+	var seen []os.FileInfo
+	for _, f := range args {
+		fi, err := os.Stat(ts.MkAbs(f))
+		ts.Check(err)
+		for i, o := range seen {
+			if os.SameFile(fi, o) != neg {
+				ts.Fatalf("%s and %s: same file %t", args[i], f, !neg)
+			}
+		}
+		seen = append(seen, fi)
+	}
 }
 
 // exitsCmd runs a program and checks its exit status, which `! exec`

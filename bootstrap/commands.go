@@ -308,7 +308,7 @@ func RunInstall(ctx context.Context, e Env, url string, o InstallOptions) error 
 	if o.AllowRoot {
 		pu = ""
 	}
-	if err := Preflight(ctx, e, url, DoctorOptions{Dir: o.Dir, User: pu, NoService: o.NoService}); err != nil {
+	if err := Preflight(ctx, e, url, DoctorOptions{Dir: o.preflightDir(), User: pu, NoService: o.NoService}); err != nil {
 		return err
 	}
 	d, err := e.deps(c)
@@ -316,6 +316,13 @@ func RunInstall(ctx context.Context, e Env, url string, o InstallOptions) error 
 		return err
 	}
 	o.Target, o.Version, o.Proxy, o.CAFile = c.Target(), e.Version, e.Conn.Proxy, e.Conn.CAFile
+	if o.Count != 0 {
+		res, err := InstallCount(ctx, d, o)
+		if werr := WriteCount(e.Stdout, e.Format, res); err == nil {
+			err = werr
+		}
+		return err
+	}
 	res, err := Install(ctx, d, o)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ type LifecycleAPI interface {
 	GetRunner(ctx context.Context, id int64) (github.Runner, error)
 	FindRunner(ctx context.Context, name string) (*github.Runner, error)
 	DeleteRunner(ctx context.Context, id int64) error
+	SetLabels(ctx context.Context, id int64, labels []string) ([]github.Label, error)
 }
 
 // InstallOptions configure Install.
@@ -58,6 +59,11 @@ type InstallOptions struct {
 	Version    string
 	// waitPolicy, when set, replaces defaultWaitPolicy (tests).
 	waitPolicy *waitPolicy
+	// Count installs that many runners (InstallCount); count and shared
+	// are set by it for each one.
+	Count  int
+	count  *CountMember
+	shared *sharedTree
 }
 
 // InstallResult says what Install did.
@@ -79,6 +85,9 @@ type InstallResult struct {
 	// install leaves it (another definition, not running).
 	Unchanged bool `json:"unchanged"`
 	Repaired  bool `json:"repaired,omitempty"`
+	// LabelsSet: the installed runner's custom labels were set to
+	// --labels through the API (same registration).
+	LabelsSet bool `json:"labels_set,omitempty"`
 }
 
 // Install turns the host into a registered, running runner (design.md,
@@ -217,7 +226,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			return res, err
 		}
 	}
-	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, CA: ca, MadeAt: time.Now().UTC(), Runnerctl: o.Version}
+	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, CA: ca, MadeAt: time.Now().UTC(), Runnerctl: o.Version, Count: o.count}
 	if err := st.Put(*rec); err != nil {
 		return res, err
 	}
@@ -271,7 +280,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	}
 	rb.push("remove the runner directory "+dir, func() error { return platform.RemoveTree(dir) })
 	rec.Runner = &RunnerRecord{URL: o.Target.URL, APIURL: apiURL(o.Target), CAFile: o.CAFile, Scope: o.Target.Kind.String(), Name: o.Runner.Name, ID: id,
-		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, Launchd: o.Launchd, InstalledAt: time.Now().UTC()}
+		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Settings: settingsOf(o.Runner), Service: svcName, Launchd: o.Launchd, InstalledAt: time.Now().UTC()}
 	if err := st.Put(*rec); err != nil {
 		return res, err
 	}
@@ -346,7 +355,7 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 	if err != nil {
 		return tree{}, fmt.Errorf("install: %w", err)
 	}
-	src, err := ResolvePackage(ctx, d.API, o.Package)
+	src, err := o.source(ctx, d.API)
 	if err != nil {
 		return tree{}, err
 	}
@@ -385,7 +394,7 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 		}
 		log.Warn("the prepared runner directory is not as prepare left it: extracting the package again", "dir", dir, "err", err)
 	}
-	s, err := stageFor(ctx, d, o.Package, src, dir, rec != nil, "install")
+	s, err := o.stageTree(ctx, d, src, rec != nil)
 	if err != nil {
 		return tree{}, err
 	}
@@ -432,9 +441,9 @@ func writeEnv(dir string, env []string) error {
 // never saw.
 func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record, user string) (*Record, error) {
 	r := rec.Runner
-	if r.Name != o.Runner.Name || r.URL != o.Target.URL {
-		return nil, failure.Wrap(failure.Usage, fmt.Errorf("install: %s holds runner %q for %s: run `runnerctl uninstall --dir %s` first, or choose another --dir",
-			o.Dir, r.Name, r.URL, o.Dir))
+	replace, err := checkRegistrationChange(rec, o)
+	if err != nil {
+		return nil, err
 	}
 	if rec.User != user {
 		as := func(u string) string {
@@ -446,9 +455,12 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 		return nil, failure.Wrap(failure.Usage, fmt.Errorf("install: runner %q in %s runs as %s, not %s: give the same --user (or --allow-root) as the first install, or run `runnerctl uninstall --dir %s` first",
 			r.Name, o.Dir, as(rec.User), as(user), o.Dir))
 	}
-	_, err := d.API.GetRunner(ctx, r.ID)
+	_, err = d.API.GetRunner(ctx, r.ID)
 	why := "the server no longer has it"
-	if err == nil {
+	if replace != "" {
+		why, err = replace, nil
+		d.Log.Warn("replacing the runner's registration, as --replace asks", "name", r.Name, "id", r.ID, "why", why)
+	} else if err == nil {
 		if configured(o.Dir) {
 			return rec, nil
 		}
@@ -456,7 +468,9 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 	} else if !errors.Is(err, github.ErrNotFound) {
 		return nil, err
 	}
-	d.Log.Warn("the runner's registration is gone: registering it again from a fresh extraction", "name", r.Name, "id", r.ID, "why", why)
+	if replace == "" {
+		d.Log.Warn("the runner's registration is gone: registering it again from a fresh extraction", "name", r.Name, "id", r.ID, "why", why)
+	}
 	if r.Service != "" {
 		if err := d.Services.Uninstall(r.Service); err != nil {
 			return nil, failure.Wrap(failure.Service, err)
@@ -515,9 +529,13 @@ func afterBinary(svc ServiceManager, st Store, dir string, bin binaryPlan, log *
 // for online runs as for a first install. Nothing new is registered.
 func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env []string, res InstallResult, display string, bin binaryPlan, started time.Time) (InstallResult, error) {
 	api, svc, log, st := d.API, d.Services, d.Log, d.Store
+	log.Info("runner already installed", "dir", o.Dir, "name", rec.Runner.Name, "id", rec.Runner.ID)
+	rec, labelsSet, err := reconcileLabels(ctx, d, o, rec)
+	if err != nil {
+		return res, err
+	}
 	r, user := rec.Runner, rec.User
-	res.ID, res.Unchanged = r.ID, true
-	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
+	res.ID, res.Unchanged, res.LabelsSet = r.ID, !labelsSet, labelsSet
 	envChanged, err := mergeEnv(o.Dir, env, user, log)
 	if err != nil {
 		return res, err

@@ -224,6 +224,8 @@ func WriteInstall(w io.Writer, f Format, res InstallResult) error {
 		what = "already installed"
 	case res.Repaired:
 		what = "repaired"
+	case res.LabelsSet:
+		what = "labels set through the API on installed"
 	}
 	line := fmt.Sprintf("%s runner %s (id %d) in %s", what, res.Name, res.ID, res.Dir)
 	if res.Service != "" {
@@ -234,6 +236,20 @@ func WriteInstall(w io.Writer, f Format, res InstallResult) error {
 	}
 	_, err := fmt.Fprintln(w, line)
 	return err
+}
+
+// WriteCount reports install --count: a line per runner installed or
+// kept, then one per runner removed.
+func WriteCount(w io.Writer, f Format, res CountResult) error {
+	if f == "json" {
+		return WriteJSON(w, res)
+	}
+	for _, r := range res.Runners {
+		if err := WriteInstall(w, f, r); err != nil {
+			return err
+		}
+	}
+	return WriteUninstall(w, f, res.Removed)
 }
 
 // WriteUninstall reports uninstalls, one line each.

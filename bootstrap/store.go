@@ -57,6 +57,18 @@ type Record struct {
 	// Runnerctl is the version that made the record.
 	Runnerctl string        `json:"runnerctl_version,omitempty"`
 	Runner    *RunnerRecord `json:"runner,omitempty"`
+	// Count says the directory is one runner of an `install --count`
+	// group (count.go); nil for a single runner.
+	Count *CountMember `json:"count,omitempty"`
+}
+
+// CountMember places a runner in its `install --count` group: the --dir
+// and --name the group was installed with, and its number (the runner is
+// NAME-Index in Dir/NAME-Index).
+type CountMember struct {
+	Dir   string `json:"dir"`
+	Name  string `json:"name"`
+	Index int    `json:"index"`
 }
 
 // RunnerRecord is the registration install made.
@@ -70,6 +82,10 @@ type RunnerRecord struct {
 	ID        int64    `json:"id"`
 	Labels    []string `json:"labels,omitempty"`
 	Ephemeral bool     `json:"ephemeral,omitempty"`
+	// Settings are the other config.sh settings of the registration
+	// (reconcile.go compares a re-run with them); nil in records made
+	// before they were kept.
+	Settings *RegistrationSettings `json:"settings,omitempty"`
 	// Service is the OS service's name, "" with --no-service.
 	Service string `json:"service,omitempty"`
 	// Launchd is platform.LaunchAgent for a macOS LaunchAgent in the
@@ -113,6 +129,9 @@ func (r Record) check() error {
 	}
 	if r.Runner != nil && r.Runner.Service != "" && !serviceName.MatchString(r.Runner.Service) {
 		return fmt.Errorf("record for %s: service %q is not a name install gives", r.Dir, r.Runner.Service)
+	}
+	if c := r.Count; c != nil && (!filepath.IsAbs(c.Dir) || filepath.Clean(c.Dir) != c.Dir || c.Index < 1 || c.Index > MaxCount || filepath.Dir(r.Dir) != c.Dir) {
+		return fmt.Errorf("record for %s: count group %+v is not what install --count records", r.Dir, *c)
 	}
 	if r.Runner != nil && r.Runner.Launchd != "" && (r.Runner.Launchd != platform.LaunchAgent || r.User == "") {
 		return fmt.Errorf("record for %s: launchd %q is not what install records", r.Dir, r.Runner.Launchd)

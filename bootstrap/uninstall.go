@@ -153,11 +153,12 @@ func removeUnusedUser(st Store, user string, log *slog.Logger) (string, error) {
 	return user, st.createdUser(user, true)
 }
 
-// Dirs returns dir, or with all every installed runner's directory in
+// Dirs returns dir (the runners of the install --count group in dir,
+// when dir is one's), or with all every installed runner's directory in
 // the trusted store.
 func Dirs(st Store, dir string, all bool) ([]string, error) {
 	if !all {
-		return []string{dir}, nil
+		return groupDirs(st, dir)
 	}
 	recs, err := st.Records()
 	if err != nil {

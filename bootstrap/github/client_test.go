@@ -274,6 +274,20 @@ func exerciseClient(t *testing.T, srv *githubtest.Server) {
 		if ls, err = c.RemoveAllLabels(ctx, id); err != nil || len(ls) != 3 {
 			t.Fatalf("%s remove all labels: %v %v", sc.scope, ls, err)
 		}
+		// Read-only labels stay (422); a label the runner lacks is 404;
+		// PUT [] clears the custom labels (what install's reconciliation sends).
+		if _, err = c.RemoveLabel(ctx, id, "self-hosted"); StatusCode(err) != http.StatusUnprocessableEntity {
+			t.Fatalf("%s remove a read-only label: %v", sc.scope, err)
+		}
+		if _, err = c.RemoveLabel(ctx, id, "nope"); failure.KindOf(err) != failure.NotFound {
+			t.Fatalf("%s remove an absent label: %v", sc.scope, err)
+		}
+		if _, err = c.AddLabels(ctx, id, []string{"z"}); err != nil {
+			t.Fatal(err)
+		}
+		if ls, err = c.SetLabels(ctx, id, []string{}); err != nil || len(ls) != 3 || ls[0].Type != "read-only" {
+			t.Fatalf("%s set no labels: %v %v", sc.scope, ls, err)
+		}
 		reg, err := c.RegistrationToken(ctx)
 		if err != nil || !srv.ValidRegistrationToken(sc.scope, reg.Value.Reveal()) || time.Until(reg.ExpiresAt) < 50*time.Minute {
 			t.Fatalf("%s registration token: %v", sc.scope, err)

@@ -375,6 +375,12 @@ func (s *Server) labels(op labelOp) runnerHandler {
 			rn.Labels = nil
 		case labelsRemove:
 			name, _ := url.PathUnescape(r.PathValue("name"))
+			// GitHub keeps self-hosted, the OS and the architecture: a
+			// read-only label is not removed (422), an absent one is 404.
+			if slices.ContainsFunc(readOnlyLabels(rn), func(l string) bool { return strings.EqualFold(l, name) }) {
+				writeError(w, http.StatusUnprocessableEntity, "Validation Failed: the read-only label "+strconv.Quote(name)+" cannot be removed from a runner")
+				return
+			}
 			i := slices.Index(rn.Labels, name)
 			if i < 0 {
 				writeError(w, http.StatusNotFound, "Not Found")
