@@ -281,6 +281,12 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 		if found == nil || !found.LastSeen.IsZero() || found.Status != "offline" {
 			ts.Fatalf("runner %s in %s: want registered, offline, never seen: %+v", args[2], args[1], found)
 		}
+	case "set-labels": // as the UI would: scope, runner name, labels
+		for _, r := range srv.Runners(args[1]) {
+			if r.Name == args[2] {
+				srv.SetLabels(r.ID, strings.Split(args[3], ","))
+			}
+		}
 	case "refuse":
 		srv.RefuseName(args[1], "names starting with bad- are reserved")
 	case "fail-after-register":

@@ -251,6 +251,15 @@ func (s *Server) SetRunnerStatus(id int64, status string, busy bool) {
 	}
 }
 
+// SetLabels sets a runner's custom labels, as the web UI would.
+func (s *Server) SetLabels(id int64, labels []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.runners[id]; r != nil {
+		r.Labels = slices.Clone(labels)
+	}
+}
+
 // SetDownloads sets the downloads list.
 func (s *Server) SetDownloads(d []Download) { s.mu.Lock(); s.dls = slices.Clone(d); s.mu.Unlock() }
 
