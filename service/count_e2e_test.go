@@ -25,7 +25,7 @@ func TestSysVCount(t *testing.T) {
 			Name, Dir, Service, Status string
 			ID                         int64
 		}
-		Removed []struct{ Name, Dir string }
+		Removed   []struct{ Name, Dir string }
 		Extracted time.Duration `json:"extracted_ns"`
 		Copied    time.Duration `json:"copied_ns"`
 		Copies    int
