@@ -110,7 +110,11 @@ func countGroup(st Store, base, name string) ([]Record, error) {
 	for _, r := range recs {
 		switch {
 		case r.Dir == base:
-			return nil, failure.Wrap(failure.Usage, fmt.Errorf("install --count: %s holds a runner installed without --count: run `runnerctl uninstall --dir %s` first, or choose another --dir", base, base))
+			what := "a runner installed without --count"
+			if r.Runner == nil {
+				what = "a package prepare extracted (the runners of a group are in DIR/NAME-i)"
+			}
+			return nil, failure.Wrap(failure.Usage, fmt.Errorf("install --count: %s holds %s: run `runnerctl uninstall --dir %s` first, or choose another --dir", base, what, base))
 		case r.Count == nil || r.Count.Dir != base:
 		case r.Count.Name != name:
 			return nil, failure.Wrap(failure.Usage, fmt.Errorf("install --count: %s holds the runners %s-1... (install --count --name %s): give that --name, or run `runnerctl uninstall --dir %s` first",
