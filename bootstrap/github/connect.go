@@ -61,12 +61,7 @@ func (c Credentials) Kind() string {
 // warning when the token file is open to other users.
 func (c Credentials) Token(log *slog.Logger) (secret.Secret, error) {
 	if c.TokenFile != "" {
-		s, err := secret.FromFile(c.TokenFile)
-		if err != nil {
-			return s, failure.Wrap(failure.Usage, fmt.Errorf("--access-token-file: %w", err))
-		}
-		warnShared(c.TokenFile, "--access-token-file", log)
-		return s, nil
+		return ReadCredentialFile(c.TokenFile, "--access-token-file", log)
 	}
 	for _, k := range []string{"RUNNERCTL_ACCESS_TOKEN", "GITHUB_TOKEN"} {
 		if c.Getenv != nil && strings.TrimSpace(c.Getenv(k)) != "" {
