@@ -58,7 +58,7 @@ func DecodeJIT(enc secret.Secret, webURL string) (JIT, error) {
 	j := JIT{Files: map[string][]byte{}}
 	for name, v := range m {
 		if !slices.Contains(jitFileNames, name) {
-			return JIT{}, bad("holds a file %q: only %s are allowed", sanitize(name), strings.Join(jitFileNames, ", "))
+			return JIT{}, bad("holds a file %s: only %s are allowed", sanitize(name), strings.Join(jitFileNames, ", "))
 		}
 		b, err := base64.StdEncoding.DecodeString(v)
 		if err != nil {
@@ -90,7 +90,7 @@ func DecodeJIT(enc secret.Secret, webURL string) (JIT, error) {
 		return JIT{}, err
 	}
 	if !sameWebURL(s.GitHubURL, webURL) {
-		return JIT{}, bad(".runner is for %q, not --url %s: the config was minted for another repository, organization or enterprise", sanitize(s.GitHubURL), webURL)
+		return JIT{}, bad(".runner is for %s, not --url %s: the config was minted for another repository, organization or enterprise", sanitize(s.GitHubURL), webURL)
 	}
 	return j, nil
 }
