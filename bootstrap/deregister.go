@@ -54,12 +54,8 @@ func removeRegistration(ctx context.Context, api LifecycleAPI, o UninstallOption
 	if api == nil {
 		return errNoDeregistration
 	}
-	err := api.DeleteRunner(ctx, r.ID)
-	if !errors.Is(err, github.ErrNotFound) {
-		if err != nil {
-			return fmt.Errorf("delete runner %d: %w", r.ID, err)
-		}
-		return nil
+	if err := api.DeleteRunner(ctx, r.ID); !errors.Is(err, github.ErrNotFound) {
+		return err
 	}
 	f, err := api.FindRunner(ctx, r.Name)
 	switch {

@@ -247,7 +247,7 @@ func WriteUninstall(w io.Writer, f Format, results []UninstallResult) error {
 			line = "nothing installed in " + res.Dir
 		}
 		if l := res.LeftOnServer; l != nil {
-			line += fmt.Sprintf("\nleft on the server: runner %s (id %d) at %s; remove it with:\n  %s", l.Name, l.ID, l.URL, l.Command)
+			line += fmt.Sprintf("\nleft on the server (not removed): runner %s (id %d) at %s; remove it with:\n  %s", l.Name, l.ID, l.URL, l.Command)
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
