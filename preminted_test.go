@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,23 +27,9 @@ func ghesPremintedCmd(ts *testscript.TestScript, srv *githubtest.Server, args []
 			ts.Fatalf("fake GHES saw %d requests besides the runner's own, want %s: %v", len(rest), args[1], rest)
 		}
 	case "jit":
-		body, _ := json.Marshal(map[string]any{"name": args[2], "runner_group_id": 1, "labels": []string{"self-hosted", "jit"}})
-		req, err := http.NewRequest(http.MethodPost, srv.APIURL()+"/"+args[1]+"/actions/runners/generate-jitconfig", bytes.NewReader(body))
+		enc, err := srv.MintJIT(args[1], args[2], "self-hosted", "jit")
 		ts.Check(err)
-		req.Header.Set("Authorization", "Bearer "+githubtest.Token)
-		req.Header.Set("Accept", "application/vnd.github+json")
-		req.Header.Set("X-GitHub-Api-Version", githubtest.SupportedAPIVersion)
-		req.Header.Set("User-Agent", "orchestrator")
-		resp, err := http.DefaultClient.Do(req)
-		ts.Check(err)
-		defer resp.Body.Close()
-		var out struct {
-			Encoded string `json:"encoded_jit_config"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated || out.Encoded == "" {
-			ts.Fatalf("generate-jitconfig: %d %v", resp.StatusCode, err)
-		}
-		ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(out.Encoded+"\n"), 0o600))
+		ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(enc+"\n"), 0o600))
 	case "stop":
 		srv.Close()
 	case "no-string":

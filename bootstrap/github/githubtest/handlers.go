@@ -304,7 +304,11 @@ func (s *Server) generateJIT(w http.ResponseWriter, r *http.Request, scope strin
 	if work == "" {
 		work = "_work"
 	}
-	files := s.jitFilesLocked(r, s.runners[id], work)
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	files := s.jitFilesLocked(scheme+"://"+r.Host, s.runners[id], work)
 	rn := *s.runners[id]
 	s.mu.Unlock()
 	enc := encodeJIT(files)
