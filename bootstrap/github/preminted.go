@@ -33,14 +33,11 @@ func ReadCredentialFile(path, flag string, log *slog.Logger) (secret.Secret, err
 // credential: its calls authenticate with the pre-minted token each one
 // is given (DeleteRunnerWithRemoveToken).
 func ConnectTokenOnly(o ConnectOptions) (*Client, error) {
-	t, err := ParseTarget(o.URL, o.APIURL)
+	opts, err := o.options()
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPlainHTTP(o, t); err != nil {
-		return nil, err
-	}
-	return New(Options{Target: t, Version: o.Version, CAFile: o.CAFile, Proxy: o.Proxy, Retry: DefaultRetryPolicy(o.MaxWait), Logger: o.Log})
+	return New(opts)
 }
 
 // DeleteRunnerWithRemoveToken deletes runner id with a remove token, as
