@@ -137,12 +137,11 @@ func newApp(env *cmdEnv) *cli.App {
 				slices.Concat(runnerDirFlags(), targetFlags()), func(c *cli.Context, e bootstrap.Env) error {
 					return bootstrap.RunDoctor(c.Context, e, bootstrap.DoctorOptions{URL: c.String("url"), Dir: c.String("dir"), User: c.String("user")})
 				}),
-			cmd("uninstall", "stop and remove the service, the registration (config.sh remove, else by id) and the directory",
-				"runnerctl uninstall [--dir D | --all] [--keep-files]",
-				lifecycleFlags(boolFlag("keep-files", "keep the runner directory (the registration and the service still go)")),
+			cmd("uninstall", "stop and remove the service, the registration (by id, with the API credential or --remove-token-file) and the directory", "runnerctl uninstall [--dir D | --all] [--keep-files] [--remove-token-file F] [--force]",
+				lifecycleFlags(boolFlag("keep-files", "keep the runner directory (the registration and the service still go)"), strFlag("remove-token-file", "deregister with this pre-minted remove token (no API credential needed)", ""), boolFlag("force", "clean this host even when the registration cannot be removed (server down, no credential); print what is left on the server")),
 				func(c *cli.Context, e bootstrap.Env) error {
-					return bootstrap.RunUninstall(c.Context, e, c.String("url"), c.Bool("all"),
-						bootstrap.UninstallOptions{Dir: c.String("dir"), KeepFiles: c.Bool("keep-files")})
+					return bootstrap.RunUninstall(c.Context, e, c.String("url"), c.Bool("all"), bootstrap.UninstallOptions{Dir: c.String("dir"), KeepFiles: c.Bool("keep-files"),
+						RemoveTokenFile: c.String("remove-token-file"), Force: c.Bool("force")})
 				}),
 			cmd("status", "show installed runners: local service state, package version and, with credentials, the server's view",
 				"runnerctl status [--dir D | --all] [--output json]", lifecycleFlags(),
@@ -297,7 +296,8 @@ func installFlags() []cli.Flag {
 		strFlag("bin-dir", "where to put the runnerctl the service runs (default: "+platform.DefaultBinDir()+", unless runnerctl already runs from a root-owned directory outside /tmp and home directories)", ""),
 		durationFlag("wait", "how long to wait for the runner to show online (0: do not wait)", 2*time.Minute),
 		boolFlag("keep-on-failure", "on failure, keep what this run created (directory, registration, service) for debugging"),
-		boolFlag("install-dependencies", "run the package's bin/installdependencies.sh (as root, before config.sh) when the runner's shared libraries are missing"),
+		boolFlag("install-dependencies", "run the package's bin/installdependencies.sh (as root, before config.sh) when the runner's shared libraries are missing"), strFlag("registration-token-file", "register with this pre-minted registration token (no API credential needed with --package-file or a prepared --dir)", ""),
+		boolFlag("jit", "register as a just-in-time runner (one job) with a JIT config minted through the API (GHES 3.10+)"), strFlag("jitconfig-file", "register with this pre-minted JIT config (encoded_jit_config): no config.sh; one job", ""),
 	}, targetFlags())
 }
 
@@ -378,7 +378,9 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Package: packageOptions(c), Dir: c.String("dir"), User: c.String("user"), AllowRoot: c.Bool("allow-root"),
 		Runner: runner.Config{Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
 			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"), DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace")},
-		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"), KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"), Count: c.Int("count"),
+		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"),
+		KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"), Count: c.Int("count"),
+		Preminted: bootstrap.Preminted{RegistrationTokenFile: c.String("registration-token-file"), JITConfigFile: c.String("jitconfig-file"), MintJIT: c.Bool("jit")},
 	}
 }
 

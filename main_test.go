@@ -185,6 +185,10 @@ func rootCondition(cond string) (bool, error) {
 //	ghes job SCOPE NAME                               queue a job for NAME
 //	ghes no-secrets FILE...                           no PAT or minted token appears in these files
 //	ghes app ID KEYFILE ACCOUNT [PERM=LEVEL,...]       register GitHub App ID (its new key written to KEYFILE, 0600), installed on ACCOUNT with these permissions (default: both runner permissions)
+//	ghes rest-requests N                              exactly N requests so far that were not the runner's own (config.sh, the listener)
+//	ghes jit SCOPE NAME FILE                          mint a JIT config for NAME (as an orchestrator would) into FILE (0600)
+//	ghes stop                                         shut the fake down (a server that is unreachable)
+//	ghes no-string SECRETFILE FILE...                 the content of SECRETFILE appears in none of FILE... (a directory: any file under it)
 func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("ghes does not support !")
@@ -329,6 +333,8 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 				}
 			}
 		}
+	case "rest-requests", "jit", "stop", "no-string":
+		ghesPremintedCmd(ts, srv, args)
 	default:
 		ts.Fatalf("ghes: unknown subcommand %q", args[0])
 	}

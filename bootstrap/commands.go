@@ -91,15 +91,30 @@ func (e Env) store() Store {
 // install used, unless given again); nil when no credential was given
 // (status and uninstall then work without the server).
 func (e Env) lifecycleAPI(url, dir string) (*github.Client, error) {
+	c, err := e.lifecycleConn(url, dir)
+	if err != nil || c.URL == "" {
+		return nil, err
+	}
+	cl, err := github.Connect(c)
+	if errors.Is(err, github.ErrNoCredential) {
+		e.Log.Debug("no API credentials: the server is not asked", "err", err)
+		return nil, nil
+	}
+	return cl, err
+}
+
+// lifecycleConn is how to reach the server of the runner in dir (see
+// lifecycleAPI); URL is "" when dir has no runner record.
+func (e Env) lifecycleConn(url, dir string) (github.ConnectOptions, error) {
 	c := e.Conn
 	if url == "" {
 		dir, err := runnerDir(dir)
 		if err != nil {
-			return nil, err
+			return c, err
 		}
 		rec, err := e.store().Get(dir)
 		if err != nil || rec == nil || rec.Runner == nil {
-			return nil, err
+			return c, err
 		}
 		url = rec.Runner.URL
 		if c.APIURL == "" {
@@ -107,21 +122,16 @@ func (e Env) lifecycleAPI(url, dir string) (*github.Client, error) {
 		}
 		if c.CAFile == "" && rec.Runner.CAFile != "" {
 			if err := checkCAFile(rec.Runner.CAFile, "the CA file install used for "+dir+":"); err != nil {
-				return nil, err
+				return c, err
 			}
 			c.CAFile = rec.Runner.CAFile
 		}
 	}
 	if err := checkCAFile(c.CAFile, "--ca-file"); err != nil {
-		return nil, err
+		return c, err
 	}
 	c.URL, c.Log, c.Redactor, c.Version = url, e.Log, e.Redactor, e.Version
-	cl, err := github.Connect(c)
-	if errors.Is(err, github.ErrNoCredential) {
-		e.Log.Debug("no API credentials: the server is not asked", "err", err)
-		return nil, nil
-	}
-	return cl, err
+	return c, nil
 }
 
 // RunDownloads lists the runner packages the server offers.
@@ -298,7 +308,7 @@ func RunInstall(ctx context.Context, e Env, url string, o InstallOptions) error 
 	if err := o.Package.Validate(); err != nil {
 		return err
 	}
-	c, err := e.connect(url)
+	c, target, err := e.installClient(url, &o.Preminted)
 	if err != nil {
 		return err
 	}
@@ -315,7 +325,7 @@ func RunInstall(ctx context.Context, e Env, url string, o InstallOptions) error 
 	if err != nil {
 		return err
 	}
-	o.Target, o.Version, o.Proxy, o.CAFile = c.Target(), e.Version, e.Conn.Proxy, e.Conn.CAFile
+	o.Target, o.Version, o.Proxy, o.CAFile = target, e.Version, e.Conn.Proxy, e.Conn.CAFile
 	if o.Count != 0 {
 		res, err := InstallCount(ctx, d, o)
 		if werr := WriteCount(e.Stdout, e.Format, res); err == nil {
@@ -341,10 +351,18 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 		_, err := fmt.Fprintln(e.Stdout, "nothing installed")
 		return err
 	}
+	if o.RemoveTokenFile != "" {
+		if o.removeToken, err = github.ReadCredentialFile(o.RemoveTokenFile, "--remove-token-file", e.Log); err != nil {
+			return err
+		}
+		e.Redactor.Add(o.removeToken)
+	}
 	var results []UninstallResult
 	var errs []error
 	for _, dir := range dirs {
-		c, err := e.lifecycleAPI(url, dir)
+		oo := o
+		oo.Dir = dir
+		c, err := e.uninstallClients(url, &oo)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -353,8 +371,6 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 		if err != nil {
 			return err
 		}
-		oo := o
-		oo.Dir = dir
 		res, err := Uninstall(ctx, d, oo)
 		if err != nil {
 			errs = append(errs, err)

@@ -78,14 +78,22 @@ func confirm(ctx context.Context, api LifecycleAPI, svc ServiceManager, o Instal
 				res.Status = string(st.State)
 				return nil
 			}
+			if api == nil && confirmLocal(st, res, log) {
+				res.OnlineAfter = time.Since(since)
+				return nil
+			}
 			if st.Listening && askAt.IsZero() {
 				askAt = now
 			}
 		}
+		if api == nil && !st.Supervised && now.Sub(start) >= p.NoSignalGrace {
+			res.Status = string(st.State) // no supervisor to say it listens, no API to ask
+			return nil
+		}
 		if askAt.IsZero() && !st.Supervised && now.Sub(start) >= p.NoSignalGrace {
 			askAt = now
 		}
-		if !askAt.IsZero() && !now.Before(askAt) {
+		if api != nil && !askAt.IsZero() && !now.Before(askAt) {
 			// --wait bounds the request too (its retries and rate-limit
 			// waits), not only the loop.
 			rctx, cancel := context.WithDeadline(ctx, deadline)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
+	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/runner"
 	"github.com/runnerctl/runnerctl/platform"
@@ -39,6 +40,9 @@ type InstallOptions struct {
 	// (as root, in the staging tree) when the runner's libraries are missing.
 	InstallDependencies bool
 	Runner              runner.Config
+	// Preminted registers with a pre-minted registration token or JIT
+	// config (or --jit), see preminted.go.
+	Preminted Preminted
 	// Env holds the user's KEY=VALUE lines for the runner's .env (--env);
 	// Proxy and CAFile (as NODE_EXTRA_CA_CERTS) are added to them.
 	Env       []string
@@ -119,6 +123,9 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		}
 		o.CAFile = ca
 		o.Env = append(o.Env, "NODE_EXTRA_CA_CERTS="+ca)
+	}
+	if err := applyJIT(&o); err != nil {
+		return res, err
 	}
 	if o.Runner.Name == "" {
 		if o.Runner.Name, err = os.Hostname(); err != nil {
@@ -248,27 +255,10 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	// config.sh runs as root there (RUNNER_ALLOW_RUNASROOT), once; the
 	// listener never does.
 	ex := runner.Exec{Dir: t.regDir, AllowRoot: allowRoot || platform.Privileged(), Log: log}
-	before, err := api.FindRunner(ctx, o.Runner.Name)
+	id, err := registerRunner(ctx, d, o, ex, t.regDir)
 	if err != nil {
 		return res, err
 	}
-	regErr := register(ctx, api, ex, o.Runner, d.Redactor, log)
-	var after *github.Runner
-	if regErr == nil {
-		// The id comes from the server, not from .runner.
-		after, regErr = api.FindRunner(ctx, o.Runner.Name)
-		if regErr == nil && after == nil {
-			regErr = failure.Wrap(failure.RunnerConfig, fmt.Errorf("install: config.sh succeeded but the server lists no runner named %q", o.Runner.Name))
-		}
-	}
-	if regErr != nil {
-		// config.sh may have failed after the server registered the
-		// runner (the real one saves .runner after that call): delete
-		// what it left, so no orphan stays on the server.
-		removeLeftover(context.WithoutCancel(ctx), api, o.Runner.Name, before, log)
-		return res, regErr
-	}
-	id := after.ID
 	rb.push(fmt.Sprintf("remove the registration of %s (id %d)", o.Runner.Name, id), func() error {
 		return deregister(context.WithoutCancel(ctx), api, id)
 	})
@@ -355,7 +345,12 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 	if err != nil {
 		return tree{}, fmt.Errorf("install: %w", err)
 	}
-	src, err := o.source(ctx, d.API)
+	var src fetch.Source
+	if d.API != nil || o.shared != nil {
+		src, err = o.source(ctx, d.API)
+	} else {
+		src, err = resolveWithoutAPI(o.Package, rec)
+	}
 	if err != nil {
 		return tree{}, err
 	}
@@ -455,7 +450,9 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 		return nil, failure.Wrap(failure.Usage, fmt.Errorf("install: runner %q in %s runs as %s, not %s: give the same --user (or --allow-root) as the first install, or run `runnerctl uninstall --dir %s` first",
 			r.Name, o.Dir, as(rec.User), as(user), o.Dir))
 	}
-	_, err = d.API.GetRunner(ctx, r.ID)
+	if d.API != nil {
+		_, err = d.API.GetRunner(ctx, r.ID)
+	}
 	why := "the server no longer has it"
 	if replace != "" {
 		why, err = replace, nil
@@ -476,7 +473,9 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 			return nil, failure.Wrap(failure.Service, err)
 		}
 	}
-	if err := deregister(ctx, d.API, r.ID); err != nil {
+	if d.API == nil {
+		d.Log.Warn("no API credential: the old registration is not deleted (it goes offline; the server removes it after 14 days, or `runnerctl runners delete`)", "name", r.Name, "id", r.ID)
+	} else if err := deregister(ctx, d.API, r.ID); err != nil {
 		return nil, fmt.Errorf("install: %w", err)
 	}
 	gone := *rec

@@ -262,6 +262,9 @@ func WriteUninstall(w io.Writer, f Format, results []UninstallResult) error {
 		if res.Nothing {
 			line = "nothing installed in " + res.Dir
 		}
+		if l := res.LeftOnServer; l != nil {
+			line += fmt.Sprintf("\nleft on the server (not removed): runner %s (id %d) at %s; remove it with:\n  %s", l.Name, l.ID, l.URL, l.Command)
+		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err
 		}

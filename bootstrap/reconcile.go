@@ -123,6 +123,14 @@ func sameLabels(a, b []string) bool {
 // through the labels API, and records them; it reports whether it set
 // them. The registration stays.
 func reconcileLabels(ctx context.Context, d Deps, o InstallOptions, rec *Record) (*Record, bool, error) {
+	if d.API == nil {
+		// No API credential (a pre-minted token): labels can only be set
+		// by registering again.
+		if !sameLabels(o.Runner.Labels, rec.Runner.Labels) {
+			return nil, false, failure.Wrap(failure.Usage, fmt.Errorf("install: --labels differ from the installed runner's (%s): without an API credential they can only change with a new registration: add --replace", strings.Join(rec.Runner.Labels, ",")))
+		}
+		return rec, false, nil
+	}
 	rn, err := d.API.GetRunner(ctx, rec.Runner.ID)
 	if err != nil {
 		return nil, false, fmt.Errorf("install: %w", err)

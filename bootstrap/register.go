@@ -93,6 +93,9 @@ func removeLeftover(ctx context.Context, api LifecycleAPI, name string, before *
 // remove token is not handed to a config.sh that a job may have
 // rewritten. Gone already is fine.
 func deregister(ctx context.Context, api LifecycleAPI, id int64) error {
+	if api == nil {
+		return fmt.Errorf("delete runner %d: no API credential to delete it with: delete it with `runnerctl runners delete` and a credential", id)
+	}
 	if err := api.DeleteRunner(ctx, id); err != nil && !errors.Is(err, github.ErrNotFound) {
 		return fmt.Errorf("delete runner %d: %w", id, err)
 	}

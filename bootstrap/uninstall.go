@@ -11,6 +11,7 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/runner"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/platform"
 )
 
@@ -18,6 +19,16 @@ import (
 type UninstallOptions struct {
 	Dir       string
 	KeepFiles bool
+	// RemoveTokenFile is --remove-token-file: deregister with this
+	// pre-minted remove token instead of the API credential.
+	RemoveTokenFile string
+	// Force cleans the host even when the registration cannot be
+	// removed (server unreachable, no credential): what is left on the
+	// server is reported (UninstallResult.LeftOnServer).
+	Force bool
+
+	removeToken secret.Secret
+	remover     removeTokenAPI // the client for removeToken
 }
 
 // UninstallResult says what Uninstall did.
@@ -31,6 +42,8 @@ type UninstallResult struct {
 	UserRemoved  string `json:"user_removed,omitempty"`
 	// Nothing is true when nothing was installed there.
 	Nothing bool `json:"nothing_installed"`
+	// LeftOnServer is the registration --force left behind.
+	LeftOnServer *Leftover `json:"left_on_server,omitempty"`
 }
 
 // localConfig are the files config.sh writes for a registration; with
@@ -66,21 +79,30 @@ func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult
 	r := rec.Runner
 	if r != nil {
 		res.Name, res.ID, res.Service = r.Name, r.ID, r.Service
-		if api == nil {
-			return res, failure.Wrap(failure.Auth, fmt.Errorf("uninstall: removing the registration of %q needs API credentials: set --access-token-file, RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN", r.Name))
+		if api == nil && o.remover == nil && !o.Force {
+			return res, failure.Wrap(failure.Auth, fmt.Errorf("uninstall: removing the registration of %q needs API credentials: set --access-token-file, RUNNERCTL_ACCESS_TOKEN or GITHUB_TOKEN, "+
+				"or give --remove-token-file; --force cleans this host and leaves the registration on the server", r.Name))
 		}
 		// 1. The service.
 		if r.Service != "" {
 			if err := svc.Uninstall(r.Service); err != nil {
-				return res, failure.Wrap(failure.Service, err)
+				if !o.Force {
+					return res, failure.Wrap(failure.Service, err)
+				}
+				log.Warn("--force: the service could not be removed: going on", "service", r.Service, "err", err)
 			}
 		}
 		// 2. The registration.
-		if err := deregister(ctx, api, r.ID); err != nil {
-			return res, fmt.Errorf("uninstall: %w", err)
+		if err := removeRegistration(ctx, api, o, r, log); err != nil {
+			if !o.Force {
+				return res, fmt.Errorf("uninstall: %w", err)
+			}
+			res.LeftOnServer = leftover(r)
+			log.Warn("--force: the registration could not be removed: it is left on the server", "name", r.Name, "id", r.ID, "url", r.URL, "err", err)
+		} else {
+			res.Deregistered = true
+			log.Info("runner registration removed", "name", r.Name, "id", r.ID)
 		}
-		res.Deregistered = true
-		log.Info("runner registration removed", "name", r.Name, "id", r.ID)
 	}
 
 	// 3. Files, record, user.

@@ -296,6 +296,15 @@ func exerciseClient(t *testing.T, srv *githubtest.Server) {
 		if err != nil || !srv.ValidRemoveToken(sc.scope, rem.Value.Reveal()) {
 			t.Fatalf("%s remove token: %v", sc.scope, err)
 		}
+		// The remove token alone deletes a runner (the runner-admin flow of config.sh remove).
+		tc := newTestClient(t, srv, srv.URL+sc.url, "", fastPolicy())
+		rid := srv.AddRunner(githubtest.Runner{Name: "r-rm", Scope: sc.scope})
+		if err := tc.DeleteRunnerWithRemoveToken(ctx, rid, rem.Value); err != nil {
+			t.Fatalf("%s delete with the remove token: %v", sc.scope, err)
+		}
+		if err := tc.DeleteRunnerWithRemoveToken(ctx, rid, rem.Value); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("%s delete again with the remove token: %v, want ErrNotFound", sc.scope, err)
+		}
 		ds, err := c.Downloads(ctx)
 		if err != nil || len(ds) != 1 || ds[0].TempDownloadToken.Reveal() != "tmp-token-123456" || ds[0].SHA256 == "" {
 			t.Fatalf("%s downloads: %+v %v", sc.scope, ds, err)

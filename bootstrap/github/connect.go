@@ -61,12 +61,7 @@ func (c Credentials) Kind() string {
 // warning when the token file is open to other users.
 func (c Credentials) Token(log *slog.Logger) (secret.Secret, error) {
 	if c.TokenFile != "" {
-		s, err := secret.FromFile(c.TokenFile)
-		if err != nil {
-			return s, failure.Wrap(failure.Usage, fmt.Errorf("--access-token-file: %w", err))
-		}
-		warnShared(c.TokenFile, "--access-token-file", log)
-		return s, nil
+		return ReadCredentialFile(c.TokenFile, "--access-token-file", log)
 	}
 	for _, k := range []string{"RUNNERCTL_ACCESS_TOKEN", "GITHUB_TOKEN"} {
 		if c.Getenv != nil && strings.TrimSpace(c.Getenv(k)) != "" {
@@ -95,15 +90,11 @@ type ConnectOptions struct {
 // Connect parses the target (design.md step 1), finds the credential
 // (step 2) and returns the client.
 func Connect(o ConnectOptions) (*Client, error) {
-	t, err := ParseTarget(o.URL, o.APIURL)
+	opts, err := o.options()
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPlainHTTP(o, t); err != nil {
-		return nil, err
-	}
-	opts := Options{Target: t, Version: o.Version, CAFile: o.CAFile, Proxy: o.Proxy,
-		Retry: DefaultRetryPolicy(o.MaxWait), Logger: o.Log, Redactor: o.Redactor}
+	t := opts.Target
 	if o.Credentials.IsApp() {
 		if opts.App, err = o.Credentials.AppConfig(t, o.Log); err != nil {
 			return nil, err
@@ -120,6 +111,20 @@ func Connect(o ConnectOptions) (*Client, error) {
 		o.Log.Debug("GitHub target", "url", t.URL, "scope", t.Kind.String(), "api", t.APIBase.String(), "credential", o.Credentials.Kind())
 	}
 	return New(opts)
+}
+
+// options are the client options of o without a credential: its target
+// (checked for plain http) and connection settings.
+func (o ConnectOptions) options() (Options, error) {
+	t, err := ParseTarget(o.URL, o.APIURL)
+	if err != nil {
+		return Options{}, err
+	}
+	if err := checkPlainHTTP(o, t); err != nil {
+		return Options{}, err
+	}
+	return Options{Target: t, Version: o.Version, CAFile: o.CAFile, Proxy: o.Proxy,
+		Retry: DefaultRetryPolicy(o.MaxWait), Logger: o.Log, Redactor: o.Redactor}, nil
 }
 
 // Loopback reports whether u's host is this machine (localhost or a

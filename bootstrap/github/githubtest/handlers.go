@@ -26,7 +26,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST "+prefix+"/remove-token", s.api(s.mintToken(false)))
 		mux.HandleFunc("POST "+prefix+"/generate-jitconfig", s.api(s.generateJIT))
 		mux.HandleFunc("GET "+prefix+"/{id}", s.api(s.withRunner(s.getRunner)))
-		mux.HandleFunc("DELETE "+prefix+"/{id}", s.api(s.withRunner(s.deleteRunner)))
+		mux.HandleFunc("DELETE "+prefix+"/{id}", s.removeTokenOr(s.api(s.withRunner(s.deleteRunner))))
 		mux.HandleFunc("GET "+prefix+"/{id}/labels", s.api(s.withRunner(s.labels(labelsList))))
 		mux.HandleFunc("POST "+prefix+"/{id}/labels", s.api(s.withRunner(s.labels(labelsAdd))))
 		mux.HandleFunc("PUT "+prefix+"/{id}/labels", s.api(s.withRunner(s.labels(labelsSet))))
@@ -300,14 +300,18 @@ func (s *Server) generateJIT(w http.ResponseWriter, r *http.Request, scope strin
 		return
 	}
 	id := s.addRunnerLocked(Runner{Name: body.Name, GroupID: body.RunnerGroupID, Labels: body.Labels, Ephemeral: true, Scope: scope})
-	rn := *s.runners[id]
-	s.mu.Unlock()
 	work := body.WorkFolder
 	if work == "" {
 		work = "_work"
 	}
-	runnerFile, _ := json.Marshal(map[string]any{"agentId": id, "agentName": body.Name, "poolId": body.RunnerGroupID, "ephemeral": true, "workFolder": work, "gitHubUrl": s.URL + "/" + strings.TrimPrefix(strings.TrimPrefix(scope, "repos/"), "orgs/")})
-	enc := encodeJIT(map[string]string{".runner": "\ufeff" + string(runnerFile), ".credentials": "\ufeff{}", ".credentials_rsaparams": "\ufeff{}"})
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	files := s.jitFilesLocked(scheme+"://"+r.Host, s.runners[id], work)
+	rn := *s.runners[id]
+	s.mu.Unlock()
+	enc := encodeJIT(files)
 	writeJSON(w, http.StatusCreated, map[string]any{"runner": runnerJSON(&rn), "encoded_jit_config": enc})
 }
 
