@@ -45,6 +45,9 @@ func InstallCount(ctx context.Context, d Deps, o InstallOptions) (res CountResul
 	if o.Count < 1 || o.Count > MaxCount {
 		return res, failure.Wrap(failure.Usage, fmt.Errorf("--count %d: give 1 to %d runners", o.Count, MaxCount))
 	}
+	if o.Preminted.JITConfigFile != "" {
+		return res, failure.Wrap(failure.Usage, errors.New("--count with --jitconfig-file: a JIT config registers one runner: give one file per runner (one install each), or --jit to mint them"))
+	}
 	base, err := runnerDir(o.Dir)
 	if err != nil {
 		return res, err
@@ -58,7 +61,12 @@ func InstallCount(ctx context.Context, d Deps, o InstallOptions) (res CountResul
 	if err != nil {
 		return res, err
 	}
-	src, err := ResolvePackage(ctx, d.API, o.Package)
+	var src fetch.Source
+	if d.API != nil {
+		src, err = ResolvePackage(ctx, d.API, o.Package)
+	} else {
+		src, err = resolveWithoutAPI(o.Package, nil)
+	}
 	if err != nil {
 		return res, err
 	}
