@@ -135,8 +135,73 @@ func LockFile(path string) (unlock func(), err error) {
 	return func() { _ = windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, ol); f.Close() }, nil
 }
 
-// CheckRootFile is a no-op on Windows: see CheckRootOnly.
-func CheckRootFile(path string) error { return nil }
+// CheckRootFile refuses a file that an account other than SYSTEM, the
+// Administrators and this process's own user (an administrator: where the
+// default owner of what one makes is the user, not the group) can change:
+// a link or junction in its place, another owner (whoever owns it may
+// rewrite its ACL: a file a user planted is theirs), or a DACL that lets
+// anyone else write it,
+// append to it, delete it or change its ACL or owner (a NULL DACL lets
+// everyone). Its directory is not checked: a file in a directory users
+// may add to (ProgramData's) is still refused unless an administrator
+// made it and kept it theirs.
+func CheckRootFile(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is %w (%s): a link is not followed", path, ErrNotRegular, fi.Mode().Type())
+	}
+	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION)
+	if err != nil {
+		return fmt.Errorf("%s: read its owner and ACL: %w", path, err)
+	}
+	if err := adminsOnlyWrite(sd); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// otherWrite is what no one but SYSTEM, the Administrators and this
+// process's user may hold on a file runnerctl trusts as an administrator.
+const otherWrite = windows.FILE_WRITE_DATA | windows.FILE_APPEND_DATA | windows.DELETE | windows.WRITE_DAC |
+	windows.WRITE_OWNER | windows.GENERIC_WRITE | windows.GENERIC_ALL
+
+// adminsOnlyWrite is CheckRootFile's test of a security descriptor.
+func adminsOnlyWrite(sd *windows.SECURITY_DESCRIPTOR) error {
+	admin := func(sid *windows.SID) bool {
+		return sid.IsWellKnown(windows.WinBuiltinAdministratorsSid) || sid.IsWellKnown(windows.WinLocalSystemSid) || ownedByMe(sid)
+	}
+	own, _, err := sd.Owner()
+	if err != nil {
+		return fmt.Errorf("read its owner: %w", err)
+	}
+	if own == nil || !admin(own) {
+		return fmt.Errorf("it is owned by %v, not by SYSTEM, Administrators or this user", own)
+	}
+	dacl, _, err := sd.DACL()
+	if err != nil {
+		return fmt.Errorf("read its ACL: %w", err)
+	}
+	if dacl == nil {
+		return errors.New("it has no DACL: everyone may change it")
+	}
+	for i := range uint32(dacl.AceCount) {
+		var ace *windows.ACCESS_ALLOWED_ACE
+		if err := windows.GetAce(dacl, i, &ace); err != nil {
+			return fmt.Errorf("read its ACL: %w", err)
+		}
+		if ace.Header.AceType != windows.ACCESS_ALLOWED_ACE_TYPE || ace.Header.AceFlags&windows.INHERIT_ONLY_ACE != 0 ||
+			uint32(ace.Mask)&otherWrite == 0 {
+			continue
+		}
+		if sid := (*windows.SID)(unsafe.Pointer(&ace.SidStart)); !admin(sid) {
+			return fmt.Errorf("%s may change it (access mask %#x)", sid.String(), uint32(ace.Mask))
+		}
+	}
+	return nil
+}
 
 // CheckNoOtherLink is a no-op on Windows: see CheckRootOnly.
 func CheckNoOtherLink(path string) error { return nil }

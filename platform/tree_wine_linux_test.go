@@ -12,7 +12,7 @@ import (
 	"github.com/runnerctl/runnerctl/platform/platformtest/winetest"
 )
 
-// The Windows tests of RemoveTree's fallback (tree_windows_test.go) and HideFile run
+// The Windows tests of RemoveTree's fallback (tree_windows_test.go), HideFile and CheckRootFile's ACL test run
 // under Wine, whose file system makes RemoveTree take it; a directory on
 // the way to a file is a link planted from the Linux side (a Unix
 // symbolic link in the prefix's C:\, which Wine follows).
@@ -40,11 +40,11 @@ func TestRemoveTreeUnderWine(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(base, "root", "a")); err != nil {
 		t.Fatal(err)
 	}
-	c := p.Command(ctx, exe, "-test.run", "^(TestRemoveTreeFallback|TestRemoveUnderRedirected|TestWithin|TestHideFile)$", "-test.v")
+	c := p.Command(ctx, exe, "-test.run", "^(TestRemoveTreeFallback|TestRemoveUnderRedirected|TestWithin|TestHideFile|TestAdminsOnlyWrite)$", "-test.v")
 	c.Env = append(c.Env, `REMOVEUNDER_ROOT=C:\planted\root`)
 	out, err := c.CombinedOutput()
 	t.Logf("%s", out)
-	for _, name := range []string{"TestRemoveTreeFallback", "TestRemoveUnderRedirected", "TestWithin", "TestHideFile"} {
+	for _, name := range []string{"TestRemoveTreeFallback", "TestRemoveUnderRedirected", "TestWithin", "TestHideFile", "TestAdminsOnlyWrite"} {
 		if !strings.Contains(string(out), "--- PASS: "+name) {
 			t.Errorf("%s did not pass under Wine (%v)", name, err)
 		}
