@@ -217,13 +217,18 @@ func ownedByMe(sid *windows.SID) bool {
 	return err == nil && u.User.Sid.Equals(sid)
 }
 
-// GrantServiceAccess gives the service account (account, or
-// WindowsServiceAccount when "") full control of dir and of what it holds
-// and will hold (inherited), as the runner's own Windows service setup
-// grants its account the runner and work folders
+// GrantServiceAccess gives dir, and what it holds and will hold
+// (inherited), to the service account (account, or WindowsServiceAccount
+// when "") with full control, and otherwise to SYSTEM and Administrators
+// only: a protected DACL. The runner's own Windows service setup grants
+// its account the runner and work folders
 // (GrantDirectoryPermissionForAccount; it grants a local group holding
 // the account, runnerctl grants the account itself: one service per
-// directory). The listener writes _diag, _work and its update there.
+// directory) on top of what the folder inherits; runnerctl does not keep
+// that inheritance, because under C:\ (the default C:\actions-runner)
+// it gives Authenticated Users Modify of the whole tree: any local user
+// could replace Runner.Listener.exe or read the runner's credentials. The
+// listener writes _diag, _work and its update there.
 func GrantServiceAccess(dir, account string) error {
 	if account == "" {
 		account = WindowsServiceAccount
@@ -232,25 +237,16 @@ func GrantServiceAccess(dir, account string) error {
 	if err != nil {
 		return fmt.Errorf("grant %s access to %s: look up the account: %w", account, dir, err)
 	}
-	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
+	sd, err := windows.SecurityDescriptorFromString(adminsOnly + "(A;OICI;FA;;;" + sid.String() + ")")
 	if err != nil {
 		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
 	}
-	old, _, err := sd.DACL()
+	dacl, _, err := sd.DACL()
 	if err != nil {
 		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
 	}
-	acl, err := windows.ACLFromEntries([]windows.EXPLICIT_ACCESS{{
-		AccessPermissions: windows.GENERIC_ALL,
-		AccessMode:        windows.GRANT_ACCESS,
-		Inheritance:       windows.SUB_CONTAINERS_AND_OBJECTS_INHERIT,
-		Trustee: windows.TRUSTEE{TrusteeForm: windows.TRUSTEE_IS_SID, TrusteeType: windows.TRUSTEE_IS_WELL_KNOWN_GROUP,
-			TrusteeValue: windows.TrusteeValueFromSID(sid)},
-	}}, old)
-	if err != nil {
-		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
-	}
-	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION, nil, nil, acl, nil); err != nil {
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
 		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/windows"
@@ -50,5 +51,26 @@ func TestAdminsOnlyWrite(t *testing.T) {
 	}
 	if err := adminsOnlyWrite(sd); err == nil {
 		t.Error("a NULL DACL: ok, want an error")
+	}
+}
+
+// GrantServiceAccess leaves the service account, SYSTEM and the
+// Administrators, nothing inherited from the parent (where Windows keeps
+// the DACL: Wine accepts it and keeps nothing, which is logged).
+func TestGrantServiceAccess(t *testing.T) {
+	dir := tempDir(t)
+	if err := GrantServiceAccess(dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sd.String()
+	if !strings.Contains(got, ";;;NS)") {
+		t.Skipf("the DACL set was not kept (Wine): %s", got)
+	}
+	if !strings.HasPrefix(got, "D:P") || strings.Count(got, "(") != 3 {
+		t.Errorf("DACL %s, want protected with SYSTEM, Administrators and NETWORK SERVICE only", got)
 	}
 }

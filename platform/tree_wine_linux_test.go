@@ -40,7 +40,7 @@ func TestRemoveTreeUnderWine(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(base, "root", "a")); err != nil {
 		t.Fatal(err)
 	}
-	c := p.Command(ctx, exe, "-test.run", "^(TestRemoveTreeFallback|TestRemoveUnderRedirected|TestWithin|TestHideFile|TestAdminsOnlyWrite)$", "-test.v")
+	c := p.Command(ctx, exe, "-test.run", "^(TestRemoveTreeFallback|TestRemoveUnderRedirected|TestWithin|TestHideFile|TestAdminsOnlyWrite|TestGrantServiceAccess)$", "-test.v")
 	c.Env = append(c.Env, `REMOVEUNDER_ROOT=C:\planted\root`)
 	out, err := c.CombinedOutput()
 	t.Logf("%s", out)
