@@ -96,29 +96,16 @@ func MkdirRestricted(dir string) error {
 	return nil
 }
 
-// InheritACL makes dir (a tree moved out of a RestrictDir directory)
-// take its permissions from its new parent again: no explicit entry,
-// inheritance on, propagated to what it holds, as `icacls /reset /T`.
-func InheritACL(dir string) error {
-	// "D:" is an empty DACL, not a NULL one (which would let everyone in):
-	// with inheritance on, the parent's inheritable entries are all it has.
-	sd, err := windows.SecurityDescriptorFromString("D:")
-	if err != nil {
-		return err
-	}
-	empty, _, err := sd.DACL()
-	if err != nil {
-		return err
-	}
-	if empty == nil {
-		return fmt.Errorf("reset the ACL of %s: an empty DACL came back NULL", dir)
-	}
-	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
-		windows.DACL_SECURITY_INFORMATION|windows.UNPROTECTED_DACL_SECURITY_INFORMATION, nil, nil, empty, nil); err != nil {
-		return fmt.Errorf("reset the ACL of %s: %w", dir, err)
-	}
-	return nil
-}
+// RestrictMovedTree gives dir (a tree moved out of a RestrictDir
+// directory) RestrictDir's protected SYSTEM+Administrators DACL of its
+// own, propagated to what it holds: its entries carry ACEs inherited from
+// the directory it was moved out of, which a move does not update, and
+// letting it inherit from its new parent instead would open it to
+// whatever that parent gives: under C:\, Authenticated Users Modify,
+// so that any local user could change a prepared tree whose config.cmd
+// an administrator's install runs later. GrantServiceAccess adds the
+// service account when the tree is installed.
+func RestrictMovedTree(dir string) error { return RestrictDir(dir) }
 
 // LockFile takes an exclusive lock on path, waiting for another holder;
 // unlock releases it.
