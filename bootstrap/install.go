@@ -380,10 +380,9 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 				if err := os.Chmod(dir, fi.Mode().Perm()); err != nil {
 					return err
 				}
-				// Windows: RestrictDir's protected ACL goes.
-				if err := platform.InheritACL(dir); err != nil {
-					return err
-				}
+				// Windows: GrantServiceAccess's protected ACL (SYSTEM,
+				// Administrators, the service account) replaces
+				// RestrictDir's.
 				return platform.GrantServiceAccess(dir, user)
 			})}, nil
 		}

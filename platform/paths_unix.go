@@ -40,3 +40,7 @@ func DefaultBinDir() string { return "/usr/local/bin" }
 
 // ExecutableName is runnerctl's file name.
 func ExecutableName() string { return "runnerctl" }
+
+// CheckDefaultConfigFile does nothing on Unix: DefaultConfigFile's
+// directory is root's.
+func CheckDefaultConfigFile(string) error { return nil }

@@ -44,3 +44,15 @@ func ExecutableName() string { return "runnerctl.exe" }
 
 // RunDir holds the services' supervisor status files.
 func RunDir() string { return filepath.Join(programData(), "runnerctl", "run") }
+
+// CheckDefaultConfigFile refuses, to an administrator, a DefaultConfigFile
+// that another account can change (CheckRootFile): ProgramData lets every
+// user make files in the folders made in it, and so in
+// ProgramData\runnerctl, where one planted would set an administrator's
+// install (its package, its directory, its service account).
+func CheckDefaultConfigFile(path string) error {
+	if !Privileged() {
+		return nil
+	}
+	return CheckRootFile(path)
+}

@@ -59,8 +59,9 @@ func MkdirRestricted(dir string) error {
 	return os.Chmod(dir, 0o700) // whatever the umask
 }
 
-// InheritACL does nothing outside Windows: a moved tree keeps its modes.
-func InheritACL(dir string) error { return nil }
+// RestrictMovedTree does nothing outside Windows: a moved tree keeps its
+// modes and owners (root's until ChownNoFollow).
+func RestrictMovedTree(dir string) error { return nil }
 
 // GrantServiceAccess does nothing outside Windows: the runner user owns
 // its tree (ChownNoFollow).

@@ -96,29 +96,16 @@ func MkdirRestricted(dir string) error {
 	return nil
 }
 
-// InheritACL makes dir (a tree moved out of a RestrictDir directory)
-// take its permissions from its new parent again: no explicit entry,
-// inheritance on, propagated to what it holds, as `icacls /reset /T`.
-func InheritACL(dir string) error {
-	// "D:" is an empty DACL, not a NULL one (which would let everyone in):
-	// with inheritance on, the parent's inheritable entries are all it has.
-	sd, err := windows.SecurityDescriptorFromString("D:")
-	if err != nil {
-		return err
-	}
-	empty, _, err := sd.DACL()
-	if err != nil {
-		return err
-	}
-	if empty == nil {
-		return fmt.Errorf("reset the ACL of %s: an empty DACL came back NULL", dir)
-	}
-	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
-		windows.DACL_SECURITY_INFORMATION|windows.UNPROTECTED_DACL_SECURITY_INFORMATION, nil, nil, empty, nil); err != nil {
-		return fmt.Errorf("reset the ACL of %s: %w", dir, err)
-	}
-	return nil
-}
+// RestrictMovedTree gives dir (a tree moved out of a RestrictDir
+// directory) RestrictDir's protected SYSTEM+Administrators DACL of its
+// own, propagated to what it holds: its entries carry ACEs inherited from
+// the directory it was moved out of, which a move does not update, and
+// letting it inherit from its new parent instead would open it to
+// whatever that parent gives: under C:\, Authenticated Users Modify,
+// so that any local user could change a prepared tree whose config.cmd
+// an administrator's install runs later. GrantServiceAccess adds the
+// service account when the tree is installed.
+func RestrictMovedTree(dir string) error { return RestrictDir(dir) }
 
 // LockFile takes an exclusive lock on path, waiting for another holder;
 // unlock releases it.
@@ -135,8 +122,73 @@ func LockFile(path string) (unlock func(), err error) {
 	return func() { _ = windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, ol); f.Close() }, nil
 }
 
-// CheckRootFile is a no-op on Windows: see CheckRootOnly.
-func CheckRootFile(path string) error { return nil }
+// CheckRootFile refuses a file that an account other than SYSTEM, the
+// Administrators and this process's own user (an administrator: where the
+// default owner of what one makes is the user, not the group) can change:
+// a link or junction in its place, another owner (whoever owns it may
+// rewrite its ACL: a file a user planted is theirs), or a DACL that lets
+// anyone else write it,
+// append to it, delete it or change its ACL or owner (a NULL DACL lets
+// everyone). Its directory is not checked: a file in a directory users
+// may add to (ProgramData's) is still refused unless an administrator
+// made it and kept it theirs.
+func CheckRootFile(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is %w (%s): a link is not followed", path, ErrNotRegular, fi.Mode().Type())
+	}
+	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION)
+	if err != nil {
+		return fmt.Errorf("%s: read its owner and ACL: %w", path, err)
+	}
+	if err := adminsOnlyWrite(sd); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// otherWrite is what no one but SYSTEM, the Administrators and this
+// process's user may hold on a file runnerctl trusts as an administrator.
+const otherWrite = windows.FILE_WRITE_DATA | windows.FILE_APPEND_DATA | windows.DELETE | windows.WRITE_DAC |
+	windows.WRITE_OWNER | windows.GENERIC_WRITE | windows.GENERIC_ALL
+
+// adminsOnlyWrite is CheckRootFile's test of a security descriptor.
+func adminsOnlyWrite(sd *windows.SECURITY_DESCRIPTOR) error {
+	admin := func(sid *windows.SID) bool {
+		return sid.IsWellKnown(windows.WinBuiltinAdministratorsSid) || sid.IsWellKnown(windows.WinLocalSystemSid) || ownedByMe(sid)
+	}
+	own, _, err := sd.Owner()
+	if err != nil {
+		return fmt.Errorf("read its owner: %w", err)
+	}
+	if own == nil || !admin(own) {
+		return fmt.Errorf("it is owned by %v, not by SYSTEM, Administrators or this user", own)
+	}
+	dacl, _, err := sd.DACL()
+	if err != nil {
+		return fmt.Errorf("read its ACL: %w", err)
+	}
+	if dacl == nil {
+		return errors.New("it has no DACL: everyone may change it")
+	}
+	for i := range uint32(dacl.AceCount) {
+		var ace *windows.ACCESS_ALLOWED_ACE
+		if err := windows.GetAce(dacl, i, &ace); err != nil {
+			return fmt.Errorf("read its ACL: %w", err)
+		}
+		if ace.Header.AceType != windows.ACCESS_ALLOWED_ACE_TYPE || ace.Header.AceFlags&windows.INHERIT_ONLY_ACE != 0 ||
+			uint32(ace.Mask)&otherWrite == 0 {
+			continue
+		}
+		if sid := (*windows.SID)(unsafe.Pointer(&ace.SidStart)); !admin(sid) {
+			return fmt.Errorf("%s may change it (access mask %#x)", sid.String(), uint32(ace.Mask))
+		}
+	}
+	return nil
+}
 
 // CheckNoOtherLink is a no-op on Windows: see CheckRootOnly.
 func CheckNoOtherLink(path string) error { return nil }
@@ -152,13 +204,18 @@ func ownedByMe(sid *windows.SID) bool {
 	return err == nil && u.User.Sid.Equals(sid)
 }
 
-// GrantServiceAccess gives the service account (account, or
-// WindowsServiceAccount when "") full control of dir and of what it holds
-// and will hold (inherited), as the runner's own Windows service setup
-// grants its account the runner and work folders
+// GrantServiceAccess gives dir, and what it holds and will hold
+// (inherited), to the service account (account, or WindowsServiceAccount
+// when "") with full control, and otherwise to SYSTEM and Administrators
+// only: a protected DACL. The runner's own Windows service setup grants
+// its account the runner and work folders
 // (GrantDirectoryPermissionForAccount; it grants a local group holding
 // the account, runnerctl grants the account itself: one service per
-// directory). The listener writes _diag, _work and its update there.
+// directory) on top of what the folder inherits; runnerctl does not keep
+// that inheritance, because under C:\ (the default C:\actions-runner)
+// it gives Authenticated Users Modify of the whole tree: any local user
+// could replace Runner.Listener.exe or read the runner's credentials. The
+// listener writes _diag, _work and its update there.
 func GrantServiceAccess(dir, account string) error {
 	if account == "" {
 		account = WindowsServiceAccount
@@ -167,25 +224,16 @@ func GrantServiceAccess(dir, account string) error {
 	if err != nil {
 		return fmt.Errorf("grant %s access to %s: look up the account: %w", account, dir, err)
 	}
-	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
+	sd, err := windows.SecurityDescriptorFromString(adminsOnly + "(A;OICI;FA;;;" + sid.String() + ")")
 	if err != nil {
 		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
 	}
-	old, _, err := sd.DACL()
+	dacl, _, err := sd.DACL()
 	if err != nil {
 		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
 	}
-	acl, err := windows.ACLFromEntries([]windows.EXPLICIT_ACCESS{{
-		AccessPermissions: windows.GENERIC_ALL,
-		AccessMode:        windows.GRANT_ACCESS,
-		Inheritance:       windows.SUB_CONTAINERS_AND_OBJECTS_INHERIT,
-		Trustee: windows.TRUSTEE{TrusteeForm: windows.TRUSTEE_IS_SID, TrusteeType: windows.TRUSTEE_IS_WELL_KNOWN_GROUP,
-			TrusteeValue: windows.TrusteeValueFromSID(sid)},
-	}}, old)
-	if err != nil {
-		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
-	}
-	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION, nil, nil, acl, nil); err != nil {
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
 		return fmt.Errorf("grant %s access to %s: %w", account, dir, err)
 	}
 	return nil

@@ -5,6 +5,7 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -303,13 +304,43 @@ func OpenDirsAt(d *os.File, elems []string, mkdir bool, perm os.FileMode, uid, g
 		}
 		cur = next
 		if made {
-			if err := seal(cur, perm, uid, gid); err != nil {
+			err := madeByUs(cur)
+			if err == nil {
+				err = seal(cur, perm, uid, gid)
+			}
+			if err != nil {
 				cur.Close()
 				return nil, err
 			}
 		}
 	}
 	return cur, nil
+}
+
+// madeByUs refuses to seal a directory OpenDirsAt made that is not the one
+// it opened: between mkdirat and openat, the user owning the tree may
+// rename another directory of theirs (or one someone else left there) to
+// that name, which seal would then give to uid:gid and chmod. What this
+// process just made is its own and empty.
+func madeByUs(d *os.File) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(d.Fd()), &st); err != nil {
+		return &os.PathError{Op: "stat", Path: d.Name(), Err: err}
+	}
+	if int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("open %s: it is owned by uid %d, not by this process: it was replaced as it was made", d.Name(), st.Uid)
+	}
+	names, err := d.Readdirnames(1)
+	if _, serr := d.Seek(0, io.SeekStart); err == nil {
+		err = serr
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("open %s: it holds %s: it was replaced as it was made", d.Name(), names[0])
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return &os.PathError{Op: "read", Path: d.Name(), Err: err}
+	}
+	return nil
 }
 
 // seal gives the open file or directory d to uid:gid (-1: unchanged) and

@@ -248,3 +248,38 @@ func TestCheckNoOtherWriter(t *testing.T) {
 		}
 	}
 }
+
+// OpenDirsAt seals only a directory it made itself: one swapped in between
+// mkdirat and openat (another owner's, or one holding entries) is refused.
+func TestMadeByUs(t *testing.T) {
+	open := func(p string) *os.File {
+		t.Helper()
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	fresh := t.TempDir()
+	if err := madeByUs(open(fresh)); err != nil {
+		t.Errorf("a directory this process just made: %v", err)
+	}
+	full := t.TempDir()
+	if err := os.WriteFile(filepath.Join(full, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := madeByUs(open(full)); err == nil {
+		t.Error("a directory holding an entry: no error")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("not root: cannot give a directory to another uid")
+	}
+	other := t.TempDir()
+	if err := os.Chown(other, 12345, 12345); err != nil {
+		t.Fatal(err)
+	}
+	if err := madeByUs(open(other)); err == nil {
+		t.Error("a directory of uid 12345: no error")
+	}
+}

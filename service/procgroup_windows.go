@@ -65,14 +65,18 @@ func interruptListener(cmd *exec.Cmd) error {
 	if r, _, err := procAttachConsole.Call(uintptr(cmd.Process.Pid)); r == 0 {
 		return fmt.Errorf("attach to the listener's console: %w", err)
 	}
-	defer procFreeConsole.Call()
 	if r, _, err := procSetConsoleCtrlHandler.Call(0, 1); r == 0 {
+		procFreeConsole.Call()
 		return fmt.Errorf("ignore Ctrl-C in runnerctl: %w", err)
 	}
-	// Restored once the event has been delivered (it is asynchronous:
-	// restoring at once could let it stop runnerctl too).
+	// Detached once the event has been delivered (it is asynchronous),
+	// and Ctrl-C handling restored only after the detach, as
+	// RunnerService.exe does (FreeConsole, then SetConsoleCtrlHandler):
+	// restored while still attached, a late delivery stops runnerctl
+	// itself (Go's handler lets the default one call ExitProcess).
 	defer func() {
 		time.Sleep(500 * time.Millisecond)
+		procFreeConsole.Call()
 		procSetConsoleCtrlHandler.Call(0, 0)
 	}()
 	if err := windows.GenerateConsoleCtrlEvent(windows.CTRL_C_EVENT, 0); err != nil {

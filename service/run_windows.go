@@ -87,14 +87,35 @@ func (h *scmHandler) Execute(_ []string, req <-chan svc.ChangeRequest, status ch
 			case svc.Stop, svc.Shutdown:
 				h.p.sup.Log.Info("stop requested by the service manager")
 				h.p.cancel()
-				for check := uint32(1); ; check++ {
-					status <- svc.Status{State: svc.StopPending, CheckPoint: check, WaitHint: uint32(stopHint / time.Millisecond)}
-					select {
-					case <-h.p.done:
-						return false, 0
-					case <-time.After(stopHint / 2):
-					}
+				return h.stopping(req, status)
+			}
+		}
+	}
+}
+
+// stopping reports progress until the supervisor has stopped. It keeps
+// answering the requests the SCM still sends (Interrogate: a StopPending
+// service accepts no other): svc.Run's dispatcher holds a request until
+// Execute takes it, and one left there blocks the SCM's control thread in
+// this process, so that it never exits after reporting SERVICE_STOPPED.
+func (h *scmHandler) stopping(req <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
+	cur := svc.Status{State: svc.StopPending, WaitHint: uint32(stopHint / time.Millisecond)}
+	tick := time.NewTicker(stopHint / 2)
+	defer tick.Stop()
+	for {
+		cur.CheckPoint++
+		status <- cur
+	wait:
+		for {
+			select {
+			case <-h.p.done:
+				return false, 0
+			case c := <-req:
+				if c.Cmd == svc.Interrogate {
+					status <- cur
 				}
+			case <-tick.C:
+				break wait
 			}
 		}
 	}

@@ -92,7 +92,7 @@ func (s *Staged) Commit(dest string) error {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	s.removed = true
-	if err := platform.InheritACL(dest); err != nil {
+	if err := platform.RestrictMovedTree(dest); err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	if err := os.Remove(s.wrapper); err != nil {
@@ -126,7 +126,7 @@ func (s *Staged) CommitReplacing(dest string) error {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	s.removed = true
-	if err := platform.InheritACL(dest); err != nil {
+	if err := platform.RestrictMovedTree(dest); err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
 	if err := platform.RemoveTree(s.wrapper); err != nil {

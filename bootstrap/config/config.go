@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // FlagsOnly may not be set in a config file: they are about one
@@ -171,6 +173,11 @@ func Read(explicit, def string) (path string, raw []byte, skipped string, err er
 	}
 	if err != nil {
 		return "", nil, "", fmt.Errorf("read --config: %w", err)
+	}
+	if explicit == "" {
+		if err := platform.CheckDefaultConfigFile(path); err != nil {
+			return "", nil, "", fmt.Errorf("default config file: %w: not used; give --config, or let only administrators change it", err)
+		}
 	}
 	return path, raw, "", nil
 }
