@@ -80,3 +80,13 @@ func LockFile(path string) (unlock func(), err error) {
 	}
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
+
+// SecureSharedDir makes dir (0755): on Unix the callers check ownership
+// and modes themselves (the cache's checks, the status directory's
+// owner).
+func SecureSharedDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("make directory %s: %w", dir, err)
+	}
+	return nil
+}

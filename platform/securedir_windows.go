@@ -16,9 +16,33 @@ import (
 // anyone else (the meaning of 0700 root on Unix).
 const adminsOnly = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 
+// adminsUsersRead is adminsOnly plus read and execute for Users: a
+// directory everyone reads and only administrators change (0755 root).
+const adminsUsersRead = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)"
+
 // SecureDir makes dir and gives it (and what it holds) to SYSTEM and
 // Administrators only; a reparse point (link) in its place is refused.
-func SecureDir(dir string) error {
+func SecureDir(dir string) error { return secureDir(dir, adminsOnly) }
+
+// SecureSharedDir makes dir, when this process is elevated, readable by
+// Users and changeable by SYSTEM and Administrators only: the package
+// cache and the services' status directories under ProgramData, where
+// any user may otherwise make folders (and so plant one first, or a
+// junction for an administrator to write through). A directory another
+// account owns, or a link in its place, is refused. Unelevated, it only
+// makes dir: the caller's own files.
+func SecureSharedDir(dir string) error {
+	if !windows.GetCurrentProcessToken().IsElevated() {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("make directory %s: %w", dir, err)
+		}
+		return nil
+	}
+	return secureDir(dir, adminsUsersRead)
+}
+
+// secureDir makes dir with, or gives it, the protected DACL sddl.
+func secureDir(dir, sddl string) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return fmt.Errorf("secure directory %s: %w", dir, err)
 	}
@@ -45,7 +69,7 @@ func SecureDir(dir string) error {
 	if !own.IsWellKnown(windows.WinBuiltinAdministratorsSid) && !own.IsWellKnown(windows.WinLocalSystemSid) && !ownedByMe(own) {
 		return fmt.Errorf("secure directory %s: it is owned by %s, not by SYSTEM or Administrators: remove it or choose another directory", dir, own.String())
 	}
-	if err := RestrictDir(dir); err != nil {
+	if err := setDACL(dir, sddl); err != nil {
 		return fmt.Errorf("secure directory %s: %w", dir, err)
 	}
 	return nil
@@ -56,8 +80,11 @@ func SecureDir(dir string) error {
 // the package is extracted and config.cmd registers, which no job (the
 // service account is in Authenticated Users, which may change folders
 // made under C:\) may touch.
-func RestrictDir(dir string) error {
-	sd, err := windows.SecurityDescriptorFromString(adminsOnly)
+func RestrictDir(dir string) error { return setDACL(dir, adminsOnly) }
+
+// setDACL gives dir the protected DACL sddl.
+func setDACL(dir, sddl string) error {
+	sd, err := windows.SecurityDescriptorFromString(sddl)
 	if err != nil {
 		return err
 	}

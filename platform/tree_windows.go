@@ -16,8 +16,29 @@ import (
 // owned by the runner's account (RunsAsUser).
 func ChownNoFollow(dir string, uid, gid int) error { return nil }
 
-// CheckPristine does nothing on Windows (see ChownNoFollow).
-func CheckPristine(dir string) error { return nil }
+// CheckPristine reports whether the prepared tree dir is still as prepare
+// left it on Windows: owned by SYSTEM, Administrators (or this user), its
+// protected DACL letting no one else change it, so that nothing in it can
+// have been changed by another account (what is made inside inherits
+// that DACL, and only its owner or an administrator can give an entry
+// another one).
+func CheckPristine(dir string) error {
+	sd, err := windows.GetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION)
+	if err != nil {
+		return fmt.Errorf("prepared tree %s: %w", dir, err)
+	}
+	if err := adminsOnlyWrite(sd); err != nil {
+		return fmt.Errorf("prepared tree %s: %w", dir, err)
+	}
+	ctl, _, err := sd.Control()
+	if err != nil {
+		return fmt.Errorf("prepared tree %s: %w", dir, err)
+	}
+	if ctl&windows.SE_DACL_PROTECTED == 0 {
+		return fmt.Errorf("prepared tree %s: its ACL is inherited from its parent, which others may change", dir)
+	}
+	return nil
+}
 
 // ChownPristine does nothing on Windows (see ChownNoFollow).
 func ChownPristine(dir string, uid, gid int) error { return nil }

@@ -1,6 +1,10 @@
 package service
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+
 	ks "github.com/kardianos/service"
 
 	"github.com/runnerctl/runnerctl/platform"
@@ -27,7 +31,28 @@ func checkDefinition(s platform.ServiceSpec) error {
 	return err
 }
 
-// prepareStatusDir refuses a spec that does not render (CheckSpec); the
-// supervisor runs as the service account and makes its status directory
-// itself.
-func prepareStatusDir(s platform.ServiceSpec) error { return CheckSpec(s) }
+// prepareStatusDir refuses a spec that does not render (CheckSpec) and
+// makes the service's status directory: under a run directory only
+// administrators change (any user may make folders in ProgramData: one
+// could otherwise plant the status install's confirm step reads), a
+// directory of its own, made afresh, that the service account (which
+// runs the supervisor) may write.
+func prepareStatusDir(s platform.ServiceSpec) error {
+	if err := CheckSpec(s); err != nil {
+		return err
+	}
+	d, err := StatusDir(s.Name)
+	if err != nil {
+		return err
+	}
+	if err := platform.SecureSharedDir(filepath.Dir(d)); err != nil {
+		return err
+	}
+	if err := platform.RemoveTree(d); err != nil {
+		return fmt.Errorf("status directory: %w", err)
+	}
+	if err := os.Mkdir(d, 0o755); err != nil {
+		return fmt.Errorf("status directory: %w", err)
+	}
+	return platform.GrantServiceAccess(d, s.User)
+}

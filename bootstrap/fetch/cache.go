@@ -92,6 +92,11 @@ func (c *Cache) ensureDir() error {
 	case !platform.OwnedByUs(fi):
 		return failure.Wrap(failure.Usage, fmt.Errorf("--cache-dir %s belongs to another user (mode %s): the verified packages are kept only in a directory of runnerctl's own user (root's when run as root); chown it, or choose another --cache-dir", c.Dir, fi.Mode()))
 	}
+	// Windows: a protected ACL when elevated (any user may make folders
+	// under ProgramData); nothing more on Unix (checked above).
+	if err := platform.SecureSharedDir(c.Dir); err != nil {
+		return failure.Wrap(failure.Usage, fmt.Errorf("--cache-dir %s: %w: choose another --cache-dir", c.Dir, err))
+	}
 	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
 		if err := os.Chmod(c.Dir, perm&^0o022); err != nil {
 			return fmt.Errorf("cache dir: remove the group and other write permission: %w", err)
