@@ -48,7 +48,9 @@ type InstallOptions struct {
 	// or an agent in User's GUI session); "" keeps an installed runner's.
 	Launchd platform.LaunchdKind
 	// Wait bounds the wait for the runner to come online; 0 skips it.
-	Wait          time.Duration
+	Wait time.Duration
+	// Jitter is --jitter: a random wait up to it before the first API call.
+	Jitter        time.Duration
 	KeepOnFailure bool
 	// Executable is this runnerctl's path ("": Executable()). The service runs it in place
 	// when it is in a stable root-owned directory, else a copy in BinDir
@@ -156,6 +158,12 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd)); err != nil {
 			return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
 		}
+	}
+	if o.Runner.DisableUpdate {
+		warnDisableUpdate(log, dir)
+	}
+	if err := jitter(ctx, o.Jitter, log); err != nil {
+		return res, err
 	}
 	if rec != nil && rec.Runner != nil {
 		if rec, err = installedRecord(ctx, d, o, rec, user); err != nil {
@@ -271,7 +279,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	}
 	rb.push("remove the runner directory "+dir, func() error { return platform.RemoveTree(dir) })
 	rec.Runner = &RunnerRecord{URL: o.Target.URL, APIURL: apiURL(o.Target), CAFile: o.CAFile, Scope: o.Target.Kind.String(), Name: o.Runner.Name, ID: id,
-		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, Launchd: o.Launchd, InstalledAt: time.Now().UTC()}
+		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, DisableUpdate: o.Runner.DisableUpdate, Service: svcName, Launchd: o.Launchd, InstalledAt: time.Now().UTC()}
 	if err := st.Put(*rec); err != nil {
 		return res, err
 	}
@@ -349,6 +357,12 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 	src, err := ResolvePackage(ctx, d.API, o.Package)
 	if err != nil {
 		return tree{}, err
+	}
+	warnOldPackageFile(ctx, d, o.Package, src)
+	if rec != nil {
+		// A prepared image older than the server's package: extracted
+		// afresh below, never registered as it is.
+		logPackageChange(log, dir, rec.Package, src)
 	}
 	if rec != nil && rec.Pristine && src.SHA256 != "" && rec.Package.SHA256 == src.SHA256 {
 		// A golden image: the tree prepare extracted is still root's. It
@@ -518,6 +532,7 @@ func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env [
 	r, user := rec.Runner, rec.User
 	res.ID, res.Unchanged = r.ID, true
 	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
+	warnBehind(ctx, d, o.Package, rec)
 	envChanged, err := mergeEnv(o.Dir, env, user, log)
 	if err != nil {
 		return res, err

@@ -70,6 +70,8 @@ type RunnerRecord struct {
 	ID        int64    `json:"id"`
 	Labels    []string `json:"labels,omitempty"`
 	Ephemeral bool     `json:"ephemeral,omitempty"`
+	// DisableUpdate: registered with --disableupdate (`runnerctl update` keeps it current).
+	DisableUpdate bool `json:"disable_update,omitempty"`
 	// Service is the OS service's name, "" with --no-service.
 	Service string `json:"service,omitempty"`
 	// Launchd is platform.LaunchAgent for a macOS LaunchAgent in the
