@@ -334,7 +334,17 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 		_, err := fmt.Fprintln(e.Stdout, "nothing installed")
 		return err
 	}
-	var results []UninstallResult
+	return eachRunner(e, url, dirs, WriteUninstall, func(d Deps, dir string) (UninstallResult, error) {
+		o.Dir = dir
+		return Uninstall(ctx, d, o)
+	})
+}
+
+// eachRunner runs f for the runner in each of dirs, with the API client
+// for it (lifecycleAPI), one after the other, and writes the results of
+// those that succeeded; the errors of the others are joined.
+func eachRunner[R any](e Env, url string, dirs []string, write func(io.Writer, Format, []R) error, f func(d Deps, dir string) (R, error)) error {
+	var results []R
 	var errs []error
 	for _, dir := range dirs {
 		c, err := e.lifecycleAPI(url, dir)
@@ -344,18 +354,16 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 		}
 		d, err := e.deps(c)
 		if err != nil {
-			return err
+			return errors.Join(append(errs, err)...)
 		}
-		oo := o
-		oo.Dir = dir
-		res, err := Uninstall(ctx, d, oo)
+		res, err := f(d, dir)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		results = append(results, res)
 	}
-	if err := WriteUninstall(e.Stdout, e.Format, results); err != nil {
+	if err := write(e.Stdout, e.Format, results); err != nil {
 		return err
 	}
 	return errors.Join(errs...)

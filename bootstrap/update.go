@@ -268,31 +268,10 @@ func RunUpdate(ctx context.Context, e Env, url string, all bool, o UpdateOptions
 	if err != nil {
 		return err
 	}
-	var results []UpdateResult
-	var errs []error
-	for _, dir := range dirs {
-		c, err := e.lifecycleAPI(url, dir)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		d, err := e.deps(c)
-		if err != nil {
-			return err
-		}
-		oo := o
-		oo.Dir = dir
-		res, err := Update(ctx, d, oo)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		results = append(results, res)
-	}
-	if err := WriteUpdate(e.Stdout, e.Format, results); err != nil {
-		return err
-	}
-	return errors.Join(errs...)
+	return eachRunner(e, url, dirs, WriteUpdate, func(d Deps, dir string) (UpdateResult, error) {
+		o.Dir = dir
+		return Update(ctx, d, o)
+	})
 }
 
 // WriteUpdate prints what Update did, one line per runner, or JSON.
