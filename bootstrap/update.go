@@ -36,8 +36,9 @@ import (
 //     following links, only as a regular file with no other hard link,
 //     1 MiB at most (platform.ReadInDir): root reads nothing there to
 //     decide anything and cannot be made to copy a file the runner user
-//     could not read itself; _work (job workspaces, the tool cache) is
-//     moved, as one directory entry (a link is moved as the link);
+//     could not read itself; _work (job workspaces, the tool cache) and
+//     _diag (the runner's logs) are moved, each as one directory entry
+//     (a link is moved as the link);
 //   - the staged tree is given to the runner user and exchanged with the
 //     old one, which goes with the staging directory; the service starts.
 //
@@ -129,14 +130,15 @@ func Update(ctx context.Context, d Deps, o UpdateOptions) (res UpdateResult, err
 			return res, failure.Wrap(failure.Service, fmt.Errorf("update: %w", err))
 		}
 	}
-	committed, workMoved := false, false
+	committed := false
+	var moved []string
 	defer func() {
 		if err == nil || committed {
 			return
 		}
-		if workMoved {
-			if merr := os.Rename(filepath.Join(s.tree.Dir, "_work"), filepath.Join(dir, "_work")); merr != nil {
-				log.Warn("update failed: could not move _work back", "dir", dir, "err", merr)
+		for _, name := range moved {
+			if merr := os.Rename(filepath.Join(s.tree.Dir, name), filepath.Join(dir, name)); merr != nil {
+				log.Warn("update failed: could not move "+name+" back", "dir", dir, "err", merr)
 			}
 		}
 		if r.Service != "" {
@@ -165,8 +167,14 @@ func Update(ctx context.Context, d Deps, o UpdateOptions) (res UpdateResult, err
 			return res, fmt.Errorf("update: %w", err)
 		}
 	}
-	if workMoved, err = moveWork(dir, s.tree.Dir); err != nil {
-		return res, err
+	for _, name := range []string{"_work", "_diag"} {
+		ok, err := moveEntry(dir, s.tree.Dir, name)
+		if err != nil {
+			return res, err
+		}
+		if ok {
+			moved = append(moved, name)
+		}
 	}
 	if err := commitTree(s.tree, dir, true); err != nil {
 		return res, err
@@ -182,7 +190,7 @@ func Update(ctx context.Context, d Deps, o UpdateOptions) (res UpdateResult, err
 	}
 	res.Updated = true
 	if r.Service == "" {
-		log.Info("--no-service runner: start it again with `runnerctl run --dir " + dir + "`")
+		log.Info("--no-service runner: (re)start your `runnerctl run --dir " + dir + "`: update cannot stop or start it")
 		return res, nil
 	}
 	if err := writeServiceMarker(dir, r.Service, rec.User, log); err != nil {
@@ -242,17 +250,21 @@ func waitIdle(ctx context.Context, d Deps, r *RunnerRecord, o UpdateOptions) err
 	}
 }
 
-// moveWork moves the old tree's _work (one directory entry, a link moved
-// as the link) into the new tree; it reports whether there was one.
-func moveWork(dir, tree string) (bool, error) {
-	from := filepath.Join(dir, "_work")
+// moveEntry moves the old tree's name (_work, _diag: one directory
+// entry, a link moved as the link) into the new tree, replacing what the
+// package has there (_diag, empty); it reports whether there was one.
+func moveEntry(dir, tree, name string) (bool, error) {
+	from, to := filepath.Join(dir, name), filepath.Join(tree, name)
 	if _, err := os.Lstat(from); errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("update: %w", err)
 	}
-	if err := os.Rename(from, filepath.Join(tree, "_work")); err != nil {
-		return false, fmt.Errorf("update: keep _work: %w", err)
+	if err := os.Remove(to); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("update: keep %s: %w", name, err)
+	}
+	if err := os.Rename(from, to); err != nil {
+		return false, fmt.Errorf("update: keep %s: %w", name, err)
 	}
 	return true, nil
 }

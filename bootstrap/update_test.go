@@ -120,6 +120,9 @@ func TestPipelineUpdateBetweenJobs(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(p.dir, "_work", "_tool", "keep")); err != nil || string(b) != "cache" {
 		t.Errorf("_work not kept: %q %v", b, err)
 	}
+	if b, err := os.ReadFile(filepath.Join(p.dir, filepath.FromSlash(runnertest.JobSecondsFile))); err != nil || string(b) != "1.5" {
+		t.Errorf("_diag not kept: %q %v", b, err)
+	}
 	if fi, err := os.Lstat(filepath.Join(p.dir, ".credentials_rsaparams")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf(".credentials_rsaparams: %v %v, want kept, 0600", fi, err)
 	}
