@@ -148,6 +148,7 @@ func newApp(env *cmdEnv) *cli.App {
 				func(c *cli.Context, e bootstrap.Env) error {
 					return bootstrap.RunStatus(c.Context, e, c.String("url"), c.String("dir"), c.Bool("all"))
 				}),
+			cmd("update", updateUsage, updateText, updateFlags(), runUpdate),
 			cmd("run", "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
 				"runnerctl run --dir D     (what the installed service runs; run it yourself after install --no-service)",
 				append(commonFlags(), strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
@@ -196,7 +197,6 @@ func newApp(env *cmdEnv) *cli.App {
 func usageError(_ *cli.Context, err error, _ bool) error { // a bad flag: exit 2
 	return failure.Wrap(failure.Usage, fmt.Errorf("%w (see --help)", err))
 }
-
 func needSubcommand(c *cli.Context) error {
 	_ = cli.ShowSubcommandHelp(c)
 	if c.NArg() > 0 {
@@ -294,7 +294,7 @@ func installFlags() []cli.Flag {
 		listFlag("env", "KEY=VALUE lines for the runner's .env (repeat)"),
 		boolFlag("no-service", "register, but install no OS service: run `runnerctl run --dir D` yourself"), strFlag("launchd", "macOS: daemon (the default: at boot, no login needed) or agent (in --user's GUI session, for jobs that need its keychain or the simulator)", ""),
 		strFlag("bin-dir", "where to put the runnerctl the service runs (default: "+platform.DefaultBinDir()+", unless runnerctl already runs from a root-owned directory outside /tmp and home directories)", ""),
-		durationFlag("wait", "how long to wait for the runner to show online (0: do not wait)", 2*time.Minute),
+		durationFlag("wait", "how long to wait for the runner to show online (0: do not wait)", 2*time.Minute), durationFlag("jitter", "wait a random time up to this before the first API call (a fleet booting at once)", 0),
 		boolFlag("keep-on-failure", "on failure, keep what this run created (directory, registration, service) for debugging"),
 		boolFlag("install-dependencies", "run the package's bin/installdependencies.sh (as root, before config.sh) when the runner's shared libraries are missing"), strFlag("registration-token-file", "register with this pre-minted registration token (no API credential needed with --package-file or a prepared --dir)", ""),
 		boolFlag("jit", "register as a just-in-time runner (one job) with a JIT config minted through the API (GHES 3.10+)"), strFlag("jitconfig-file", "register with this pre-minted JIT config (encoded_jit_config): no config.sh; one job", ""),
@@ -378,7 +378,7 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Package: packageOptions(c), Dir: c.String("dir"), User: c.String("user"), AllowRoot: c.Bool("allow-root"),
 		Runner: runner.Config{Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
 			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"), DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace")},
-		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"),
+		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"), Jitter: c.Duration("jitter"),
 		KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"), Count: c.Int("count"),
 		Preminted: bootstrap.Preminted{RegistrationTokenFile: c.String("registration-token-file"), JITConfigFile: c.String("jitconfig-file"), MintJIT: c.Bool("jit")},
 	}

@@ -180,6 +180,7 @@ func rootCondition(cond string) (bool, error) {
 //	ghes refuse NAME                                  refuse registrations of NAME
 //	ghes fail-after-register NAME                     register NAME, then answer config.sh with a 500
 //	ghes hold-offline NAME                            keep NAME offline even while it heartbeats
+//	ghes minimum VERSION                              refuse runners older than VERSION (registration and messages)
 //	ghes expire-next N                                the next N minted tokens are already expired
 //	ghes exit SCOPE NAME CODE                         the listener of NAME exits with CODE at its next heartbeat
 //	ghes job SCOPE NAME                               queue a job for NAME
@@ -297,6 +298,8 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 		srv.FailAfterRegister(args[1])
 	case "hold-offline":
 		srv.HoldOffline(args[1])
+	case "minimum":
+		srv.SetMinimumVersion(args[1])
 	case "expire-next":
 		srv.ExpireNextTokens(atoi(args[1]))
 	case "exit":

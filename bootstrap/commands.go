@@ -357,28 +357,42 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 		}
 		e.Redactor.Add(o.removeToken)
 	}
-	var results []UninstallResult
-	var errs []error
-	for _, dir := range dirs {
+	connect := func(dir string) (*github.Client, error) {
 		oo := o
 		oo.Dir = dir
-		c, err := e.uninstallClients(url, &oo)
+		return e.uninstallClients(url, &oo)
+	}
+	return eachRunner(e, dirs, connect, WriteUninstall, func(d Deps, dir string) (UninstallResult, error) {
+		oo := o
+		oo.Dir = dir
+		return Uninstall(ctx, d, oo)
+	})
+}
+
+// eachRunner runs f for the runner in each of dirs, with the API client
+// connect gives for it, one after the other, and writes the results of
+// those that succeeded; the errors of the others are joined.
+func eachRunner[R any](e Env, dirs []string, connect func(dir string) (*github.Client, error), write func(io.Writer, Format, []R) error, f func(d Deps, dir string) (R, error)) error {
+	var results []R
+	var errs []error
+	for _, dir := range dirs {
+		c, err := connect(dir)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		d, err := e.deps(c)
 		if err != nil {
-			return err
+			return errors.Join(append(errs, err)...)
 		}
-		res, err := Uninstall(ctx, d, oo)
+		res, err := f(d, dir)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		results = append(results, res)
 	}
-	if err := WriteUninstall(e.Stdout, e.Format, results); err != nil {
+	if err := write(e.Stdout, e.Format, results); err != nil {
 		return err
 	}
 	return errors.Join(errs...)

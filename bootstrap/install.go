@@ -53,7 +53,9 @@ type InstallOptions struct {
 	// or an agent in User's GUI session); "" keeps an installed runner's.
 	Launchd platform.LaunchdKind
 	// Wait bounds the wait for the runner to come online; 0 skips it.
-	Wait          time.Duration
+	Wait time.Duration
+	// Jitter is --jitter: a random wait up to it before the first API call.
+	Jitter        time.Duration
 	KeepOnFailure bool
 	// Executable is this runnerctl's path ("": Executable()). The service runs it in place
 	// when it is in a stable root-owned directory, else a copy in BinDir
@@ -172,6 +174,12 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd)); err != nil {
 			return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
 		}
+	}
+	if o.Runner.DisableUpdate {
+		warnDisableUpdate(log, dir)
+	}
+	if err := jitter(ctx, o.Jitter, log); err != nil {
+		return res, err
 	}
 	if rec != nil && rec.Runner != nil {
 		if rec, err = installedRecord(ctx, d, o, rec, user); err != nil {
@@ -354,6 +362,12 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 	if err != nil {
 		return tree{}, err
 	}
+	warnOldPackageFile(ctx, d, o.Package, src)
+	if rec != nil {
+		// A prepared image older than the server's package: extracted
+		// afresh below, never registered as it is.
+		logPackageChange(log, dir, rec.Package, src)
+	}
 	if rec != nil && rec.Pristine && src.SHA256 != "" && rec.Package.SHA256 == src.SHA256 {
 		// A golden image: the tree prepare extracted is still root's. It
 		// is closed to everyone but root while config.sh writes the
@@ -534,6 +548,8 @@ func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env [
 	}
 	r, user := rec.Runner, rec.User
 	res.ID, res.Unchanged, res.LabelsSet = r.ID, !labelsSet, labelsSet
+	log.Info("runner already installed", "dir", o.Dir, "name", r.Name, "id", r.ID)
+	warnBehind(ctx, d, o.Package, rec)
 	envChanged, err := mergeEnv(o.Dir, env, user, log)
 	if err != nil {
 		return res, err

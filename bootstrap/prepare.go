@@ -234,6 +234,9 @@ func Prepare(ctx context.Context, d Deps, o PrepareOptions) (res PrepareResult, 
 			return res, nil
 		}
 	}
+	if rec != nil { // a re-bake: "runner package 2.336.0 → 2.337.0"
+		logPackageChange(log, dir, rec.Package, src)
+	}
 	s, err := stageFor(ctx, d, o.Package, src, dir, rec != nil, "prepare")
 	if err != nil {
 		return res, err

@@ -83,8 +83,8 @@ type RunnerRecord struct {
 	Labels    []string `json:"labels,omitempty"`
 	Ephemeral bool     `json:"ephemeral,omitempty"`
 	// Settings are the other config.sh settings of the registration
-	// (reconcile.go compares a re-run with them); nil in records made
-	// before they were kept.
+	// (reconcile.go compares a re-run with them; version.go reads
+	// DisableUpdate); nil in records made before they were kept.
 	Settings *RegistrationSettings `json:"settings,omitempty"`
 	// Service is the OS service's name, "" with --no-service.
 	Service string `json:"service,omitempty"`

@@ -29,8 +29,12 @@ import (
 //   - exit 0: the runner stopped normally (also after an ephemeral job):
 //     Run returns nil;
 //   - exit 1 (terminated: not configured, deleted, too old), 5 (session
-//     conflict) or 7 (runner version deprecated: it cannot update itself):
-//     Run returns an ErrStopped error, which the service must not restart;
+//     conflict) or 7 (runner version deprecated: it cannot update itself;
+//     the listener gets ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE=1
+//     as from the official service): Run returns an ErrStopped error,
+//     which the service must not restart; for a refused version its
+//     message is VersionRefused's ("runner version X refused: run
+//     runnerctl update"), which status shows;
 //   - exit 2 (retryable): relaunch after RetryPause; after MaxRetries in a
 //     row Run gives up;
 //   - exit 3, 4 (self-update): wait up to UpdateWait for update.finished,
@@ -165,10 +169,14 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		case !signaled && code == 0:
 			s.Log.Info("runner listener exited 0: the runner stopped")
 			return nil
-		case !signaled && (code == 1 || code == 5 || code == 7):
+		case !signaled && (code == 7 || (code == 1 && run.refused)):
+			// The server refused the listener's version (it says "Runner
+			// version vX is deprecated and cannot receive messages"): a
+			// relaunch would be refused again, a new package is needed.
+			return fmt.Errorf("runner listener exited %d: %s: %w", code, VersionRefused(run.version), ErrStopped)
+		case !signaled && (code == 1 || code == 5):
 			what := map[int]string{1: "a terminated error (not configured, removed from the server, or too old)",
-				5: "a session conflict (another listener runs with these credentials)",
-				7: "runner version deprecated (it cannot update itself: run install again for a current package)"}[code]
+				5: "a session conflict (another listener runs with these credentials)"}[code]
 			return fmt.Errorf("runner listener exited %d, %s: %w", code, what, ErrStopped)
 		case !signaled && code == 2:
 			retries, unknown = retries+1, 0
@@ -293,7 +301,22 @@ func (s *Supervisor) listenerEnv() []string {
 	if b, _, err := platform.ReadInDir(s.Dir, ".path", 64<<10); err == nil && strings.TrimSpace(string(b)) != "" {
 		path = strings.TrimSpace(string(b))
 	}
-	return append(env, "PATH="+path)
+	// As the official service does: a refused version exits 7, not 1
+	// (Program.cs), so it tells from "not configured".
+	return append(env, "PATH="+path, VersionDeprecatedExitVar+"=1")
+}
+
+// VersionDeprecatedExitVar asks the listener to exit 7 when the server
+// refuses its version (else it exits 1, as for a missing configuration).
+const VersionDeprecatedExitVar = "ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE"
+
+// VersionRefused is what the supervisor (and so `status`) says of a
+// listener whose version the server refused.
+func VersionRefused(version string) string {
+	if version == "" {
+		version = "(unknown)"
+	}
+	return "runner version " + version + " refused: run runnerctl update"
 }
 
 // listenerRun is how one run of the listener ended.
@@ -301,6 +324,8 @@ type listenerRun struct {
 	code     int
 	signaled bool
 	killed   bool      // killed by the supervisor after StopTimeout
+	version  string    // what the listener said it runs ("" if it did not)
+	refused  bool      // it said the server refused its version
 	pid      int       // the listener's pid, the id of its process group (Unix)
 	started  time.Time // when it was started
 }
@@ -334,6 +359,8 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 	pid := cmd.Process.Pid
 	s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.Message = SupStarting, pid, "" })
 	copied := make(chan struct{})
+	var version atomic.Pointer[string]
+	var refused atomic.Bool
 	go func() {
 		defer close(copied)
 		defer pr.Close()
@@ -344,7 +371,11 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 				s.report(st, func(x *SupervisorStatus) { x.State, x.Message = SupListening, "" })
 			}
 			if v, ok := runnerVersion(line); ok {
+				version.Store(&v)
 				s.report(st, func(x *SupervisorStatus) { x.RunnerVersion = v })
+			}
+			if strings.Contains(line, "is deprecated and cannot receive messages") {
+				refused.Store(true)
 			}
 			fmt.Fprintln(s.Output, line)
 		}
@@ -374,7 +405,10 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 	case <-copied:
 	case <-time.After(time.Second):
 	}
-	run := listenerRun{pid: pid, started: started, killed: killed}
+	run := listenerRun{pid: pid, started: started, killed: killed, refused: refused.Load()}
+	if v := version.Load(); v != nil {
+		run.version = *v
+	}
 	var ee *exec.ExitError
 	if errors.As(werr, &ee) {
 		if exitedBySignal(ee) {

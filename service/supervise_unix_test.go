@@ -18,7 +18,8 @@ import (
 
 // fakeListener writes bin/Runner.Listener: a script that logs each start
 // and exits with the codes listed in DIR/codes, one per start ("sleep"
-// waits for a signal and exits 0 on SIGINT, like the real listener).
+// waits for a signal and exits 0 on SIGINT, like the real listener;
+// "refused" is a listener whose version the server refuses).
 func fakeListener(t *testing.T, codes ...string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -35,6 +36,13 @@ echo "PATH=$PATH" >> starts
 if [ "$code" = listen2 ]; then
     echo "Listening for Jobs"
     exit 2
+fi
+if [ "$code" = refused ]; then
+    echo "Current runner version: '2.300.0'"
+    echo "Listening for Jobs"
+    echo "An error occurred: Runner version v2.300.0 is deprecated and cannot receive messages."
+    [ "$ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE" = 1 ] && exit 7
+    exit 1
 fi
 if [ "$code" = sleep ]; then
     echo "Listening for Jobs"

@@ -178,6 +178,7 @@ func (s *Server) runnerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v3/actions/runner-registration", s.runnerRegistration)
 	mux.HandleFunc("POST /_runner/heartbeat", s.withCredential(s.heartbeatHandler))
 	mux.HandleFunc("POST /_runner/jobs/{job}/complete", s.withCredential(s.completeJob))
+	s.versionRoutes(mux)
 	mux.HandleFunc("POST /_fake/jobs", func(w http.ResponseWriter, r *http.Request) {
 		var req struct{ Scope, Name string }
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
@@ -260,6 +261,10 @@ func (s *Server) runnerRegistration(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "Validation Failed: runner_event register|remove and name are required")
 		return
 	}
+	if why := s.versionRefusalLocked(req.Version, "register"); why != "" {
+		writeError(w, http.StatusNotFound, why)
+		return
+	}
 	if reason, bad := s.refused[req.Name]; bad {
 		writeError(w, http.StatusUnprocessableEntity, "Validation Failed: runner name "+strconv.Quote(req.Name)+" is not allowed: "+reason)
 		return
@@ -316,7 +321,16 @@ func (s *Server) withCredential(h runnerHandler) http.HandlerFunc {
 	}
 }
 
-func (s *Server) heartbeatHandler(w http.ResponseWriter, _ *http.Request, rn *Runner) {
+func (s *Server) heartbeatHandler(w http.ResponseWriter, r *http.Request, rn *Runner) {
+	var body struct{ Version string }
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	if body.Version != "" {
+		rn.Version = body.Version // after a self-update, the listener's new one
+	}
+	if why := s.versionRefusalLocked(rn.Version, "message"); why != "" {
+		writeError(w, http.StatusForbidden, why)
+		return
+	}
 	rn.LastSeen = s.now()
 	resp := HeartbeatResponse{HeartbeatMS: s.heartbeat.Milliseconds()}
 	switch {

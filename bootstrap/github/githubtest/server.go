@@ -91,6 +91,7 @@ type Server struct {
 	// runner protocol (runnerproto.go)
 	heartbeat    time.Duration
 	refused      map[string]string // runner name → reason the server gives
+	minVersion   string            // runners older than this are refused (versions.go)
 	nextJob      int64
 	held         map[string]bool // runner names kept offline
 	failAfter    map[string]bool // runner names whose registration fails after it is made

@@ -48,6 +48,8 @@ const (
 	exitUpdating    = 3
 	exitRunOnceUpd  = 4
 	exitSessionConf = 5
+	// exitVersionDeprecated only with ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE=1.
+	exitVersionDeprecated = 7
 )
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
@@ -537,6 +539,16 @@ func callWith(ctx context.Context, u, auth string, header map[string]string, bod
 	return resp.StatusCode, "", nil
 }
 
+// versionDeprecatedExit is Program.cs's GetRunnerVersionDeprecatedExitCode:
+// 7 when the service asked for it, else the terminated error.
+func versionDeprecatedExit() int {
+	switch strings.ToLower(os.Getenv("ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE")) {
+	case "1", "true":
+		return exitVersionDeprecated
+	}
+	return exitTerminated
+}
+
 func stamp() string { return time.Now().UTC().Format("2006-01-02 15:04:05Z") }
 
 func run(root string, a args) int {
@@ -569,7 +581,7 @@ func run(root string, a args) int {
 	listening := false
 	for {
 		var hb githubtest.HeartbeatResponse
-		status, msg, err := call(ctx, st.ServerURL+"heartbeat", "Bearer "+cred["credential"], map[string]any{"disable_update": st.DisableUpdate}, &hb)
+		status, msg, err := call(ctx, st.ServerURL+"heartbeat", "Bearer "+cred["credential"], map[string]any{"disable_update": st.DisableUpdate, "version": version}, &hb)
 		switch {
 		case ctx.Err() != nil:
 			fmt.Printf("%s: Exiting...\n", stamp())
@@ -581,6 +593,14 @@ func run(root string, a args) int {
 			fmt.Fprintf(os.Stderr, "%s: The runner registration has been deleted from the server: %s. Deleting the local runner configuration.\n", stamp(), msg)
 			deleteLocalConfig(root)
 			return exitSuccess
+		case status == http.StatusForbidden && strings.Contains(msg, "is deprecated and cannot receive messages"):
+			// 2.336.0: the session is made (the runner says it listens),
+			// then the message poll raises AccessDeniedException(1).
+			if !listening {
+				fmt.Printf("%s: Listening for Jobs\n", stamp())
+			}
+			fmt.Fprintf(os.Stderr, "An error occurred: %s\n", msg)
+			return versionDeprecatedExit()
 		case status >= 300:
 			fmt.Fprintf(os.Stderr, "%s: heartbeat failed: %d %s\n", stamp(), status, msg)
 		default:
