@@ -220,6 +220,10 @@ func ghesCmd(ts *testscript.TestScript, neg bool, args []string) {
 		f := githubtest.Fault{Status: atoi(args[1]), Header: map[string]string{}}
 		for _, kv := range args[2:] {
 			k, v, _ := strings.Cut(kv, "=")
+			if k == "path" { // path=SUFFIX: the first request to a path ending so
+				f.PathSuffix = v
+				continue
+			}
 			f.Header[k] = v
 		}
 		if f.Status == 403 || f.Status == 429 {

@@ -357,15 +357,16 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 		}
 		e.Redactor.Add(o.removeToken)
 	}
+	// The options of the runner at hand: uninstallClients completes them
+	// (the remove-token client), and Uninstall uses them.
+	var cur UninstallOptions
 	connect := func(dir string) (*github.Client, error) {
-		oo := o
-		oo.Dir = dir
-		return e.uninstallClients(url, &oo)
+		cur = o
+		cur.Dir = dir
+		return e.uninstallClients(url, &cur)
 	}
-	return eachRunner(e, dirs, connect, WriteUninstall, func(d Deps, dir string) (UninstallResult, error) {
-		oo := o
-		oo.Dir = dir
-		return Uninstall(ctx, d, oo)
+	return eachRunner(e, dirs, connect, WriteUninstall, func(d Deps, _ string) (UninstallResult, error) {
+		return Uninstall(ctx, d, cur)
 	})
 }
 

@@ -68,7 +68,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, locked func()) bo
 		Accept: r.Header.Get("Accept"), APIVersion: r.Header.Get("X-GitHub-Api-Version"),
 	})
 	var fault *Fault
-	if len(s.faults) > 0 {
+	if len(s.faults) > 0 && strings.HasSuffix(r.URL.Path, s.faults[0].PathSuffix) {
 		f := s.faults[0]
 		s.faults = s.faults[1:]
 		fault = &f

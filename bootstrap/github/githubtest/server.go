@@ -59,6 +59,9 @@ type Fault struct {
 	Body   string
 	// Reset closes the connection without a response.
 	Reset bool
+	// PathSuffix, when set, holds the fault (and those queued after it)
+	// until a request whose path ends with it.
+	PathSuffix string
 }
 
 // Request is one request the fake API saw.
