@@ -337,6 +337,12 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 	var results []UninstallResult
 	var errs []error
 	for _, dir := range dirs {
+		if o.Drain { // a job left running is waited for, then the runner taken out of service
+			if _, err := e.drainOne(ctx, url, DrainOptions{Dir: dir, Timeout: o.DrainTimeout}); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
 		c, err := e.lifecycleAPI(url, dir)
 		if err != nil {
 			errs = append(errs, err)

@@ -76,6 +76,21 @@ type RunnerRecord struct {
 	// user's GUI session (--launchd agent); "" a LaunchDaemon.
 	Launchd     platform.LaunchdKind `json:"launchd,omitempty"`
 	InstalledAt time.Time            `json:"installed_at"`
+	// What a re-registration (runnerctl reregister, the service's root
+	// step for --on-ephemeral-exit reregister) gives config.sh again.
+	NoDefaultLabels bool   `json:"no_default_labels,omitempty"`
+	Group           string `json:"runnergroup,omitempty"`
+	Work            string `json:"work,omitempty"`
+	DisableUpdate   bool   `json:"disable_update,omitempty"`
+	// OnEphemeralExit is --on-ephemeral-exit ("" for a runner that is not
+	// ephemeral); ShutdownCommand the command the root step runs for
+	// shutdown (sh -c; cmd.exe /c on Windows).
+	OnEphemeralExit platform.EphemeralExit `json:"on_ephemeral_exit,omitempty"`
+	ShutdownCommand string                 `json:"shutdown_command,omitempty"`
+	// Draining: drain deletes the registration once the runner is idle;
+	// until the record goes, no root step registers it again or powers
+	// the host off.
+	Draining bool `json:"draining,omitempty"`
 }
 
 // BinaryRecord says which runnerctl the services run.

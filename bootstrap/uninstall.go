@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/runner"
@@ -18,6 +19,9 @@ import (
 type UninstallOptions struct {
 	Dir       string
 	KeepFiles bool
+	// Drain waits for a running job first (Drain), up to DrainTimeout.
+	Drain        bool
+	DrainTimeout time.Duration
 }
 
 // UninstallResult says what Uninstall did.
