@@ -28,7 +28,8 @@ func fleetCommands(cmd cmdFunc) []*cli.Command {
 			strFlag("service", "the service whose root step this is", "")), targetFlags()...)
 	}
 	rereg := cmd("reregister", "service step (root, before each start): register an ephemeral runner again when its registration is gone",
-		"runnerctl reregister --dir D --service NAME --state-dir S", stepFlags(listFlag("env", "KEY=VALUE lines for the runner's .env (repeat)")),
+		"runnerctl reregister --dir D --service NAME --state-dir S", stepFlags(listFlag("env", "KEY=VALUE lines for the runner's .env (repeat)"),
+			strFlag("cache-dir", "where verified packages are kept", platform.DefaultCacheDir())),
 		func(c *cli.Context, e bootstrap.Env) error {
 			return bootstrap.RunReregister(c.Context, e, c.String("dir"), c.String("service"), c.StringSlice("env"))
 		})

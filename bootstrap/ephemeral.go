@@ -173,6 +173,13 @@ func reregister(ctx context.Context, e Env, st Store, dir string, saved RunnerRe
 	if r.Draining {
 		return InstallResult{}, errors.New("reregister: the runner is being drained (runnerctl drain): not registering it again")
 	}
+	if rec.Runner.ID == saved.ID && configured(dir) {
+		// The listener deletes .runner when its job is done or its
+		// registration is gone: while it is there, the start goes on
+		// without a request (and without a credential: install's own
+		// start of the service needs none).
+		return InstallResult{Name: r.Name, ID: r.ID, Unchanged: true}, nil
+	}
 	c, err := e.lifecycleAPI("", dir)
 	if err != nil {
 		return InstallResult{}, err
