@@ -38,7 +38,7 @@ func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool
 // serviceLog logs the service's last log lines when the test failed.
 func serviceLog(t *testing.T, h host, svc string) {
 	if t.Failed() {
-		out, _ := h.sh(fmt.Sprintf("journalctl -u %s --no-pager 2>/dev/null | tail -60 || true; tail -60 /var/log/%s.err /var/log/%s.log 2>/dev/null || true", svc, svc, svc))
+		out, _ := h.sh(fmt.Sprintf("journalctl -u %s --no-pager 2>/dev/null | tail -n 60 || true; tail -n 60 /var/log/%s.err /var/log/%s.log 2>/dev/null || true", svc, svc, svc))
 		t.Logf("service log:\n%s", out)
 	}
 }
@@ -144,8 +144,10 @@ func TestSysVEphemeral(t *testing.T) {
 	t.Run("shutdown", func(t *testing.T) {
 		ephemeralShutdown(t, f, h, filepath.Join(h.base, "sd"), common, "sd-"+tag, filepath.Join(h.base, "shutdown-called"), func(svc string) {
 			// The supervisor (the runner user's) dies: the root loop ends
-			// without the shutdown; SysV does not restart a service.
-			if out, code := h.sh(fmt.Sprintf("kill -KILL $(pgrep -P $(cat /var/run/%s.pid)) && sleep 1 && /etc/init.d/%s start", svc, svc)); code != 0 {
+			// without the shutdown (SysV restarts no service), then the
+			// test starts it again.
+			loop := "/var/run/" + svc + ".pid"
+			if out, code := h.sh(fmt.Sprintf("kill -KILL $(pgrep -P $(cat %s)) && while kill -0 $(cat %s) 2>/dev/null; do sleep 0.1; done && /etc/init.d/%s start", loop, loop, svc)); code != 0 {
 				t.Fatalf("kill and start: %s", out)
 			}
 		})

@@ -408,7 +408,10 @@ func sysvLaunch(cmd string) string {
 
 // sysvLoopLaunch starts the root loop of an ephemeral runner (sysvLoop);
 // the pid file holds the loop's pid, which a stop signals.
-const sysvLoopLaunch = `        supervise "$@" >> "$stdout_log" 2>> "$stderr_log" &
+// The redirections are exec's: the shell would keep the caller's output
+// open in a saved descriptor around a function call, and the service
+// manager waits for it to close.
+const sysvLoopLaunch = `        (exec >> "$stdout_log" 2>> "$stderr_log" < /dev/null; supervise "$@") &
         echo $! > "$pid_file"`
 
 // sysvLoop is the root loop of an ephemeral runner's init script: what

@@ -573,7 +573,7 @@ func TestRenderEphemeralSteps(t *testing.T) {
 		}
 	}
 	script := must[string](t)(SysVScript(s))
-	if !strings.Contains(script, `[ "$code" -eq 10 ] || break`) || !strings.Contains(script, `supervise "$@" >> "$stdout_log"`) {
+	if !strings.Contains(script, `[ "$code" -eq 10 ] || break`) || !strings.Contains(script, `supervise "$@") &`) {
 		t.Errorf("reregister script restarts no exit 10:\n%s", script)
 	}
 	s.PreStart, s.AfterExit = nil, []string{"ephemeral-exit", "--dir", "/opt/actions runner"}
