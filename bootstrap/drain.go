@@ -54,12 +54,8 @@ type DrainResult struct {
 // (ephemeral-exit) when the listener exits on the deleted registration.
 func Drain(ctx context.Context, d Deps, o DrainOptions) (DrainResult, error) {
 	api, svc, log, st := d.API, d.Services, d.Log, d.Store
-	dir, err := runnerDir(o.Dir)
-	if err != nil {
-		return DrainResult{}, err
-	}
+	dir, rec, err := dirRecord(st, o.Dir)
 	res := DrainResult{Dir: dir}
-	rec, err := st.Get(dir)
 	if err != nil {
 		return res, err
 	}
@@ -132,6 +128,17 @@ func Drain(ctx context.Context, d Deps, o DrainOptions) (DrainResult, error) {
 		log.Info("service stopped", "service", r.Service)
 	}
 	return res, nil
+}
+
+// dirRecord is the canonical runner directory of dir and its trusted
+// record (nil when there is none).
+func dirRecord(st Store, dir string) (string, *Record, error) {
+	dir, err := runnerDir(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	rec, err := st.Get(dir)
+	return dir, rec, err
 }
 
 // undrain clears the Draining mark of a drain that gave up (the runner

@@ -95,11 +95,7 @@ func ephemeralSteps(s *platform.ServiceSpec, onExit platform.EphemeralExit, st S
 // stepRecord is the trusted record of the runner whose service runs a
 // root step: dir must be a runner with that service.
 func stepRecord(st Store, dir, service, step string) (string, *Record, error) {
-	dir, err := runnerDir(dir)
-	if err != nil {
-		return "", nil, err
-	}
-	rec, err := st.Get(dir)
+	dir, rec, err := dirRecord(st, dir)
 	if err != nil {
 		return "", nil, err
 	}

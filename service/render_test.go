@@ -313,6 +313,25 @@ func shWords(t *testing.T, words string) []string {
 	return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 }
 
+// sysvHostile renders s (holding the hostile value v) as an init script
+// that sh parses and that holds no "{{"; ok is false after an error.
+func sysvHostile(t *testing.T, v string, s platform.ServiceSpec) (string, bool) {
+	t.Helper()
+	script, err := SysVScript(s)
+	if err != nil {
+		t.Errorf("%q: %v", v, err)
+		return "", false
+	}
+	if out, err := exec.Command("sh", "-n", "-c", script).CombinedOutput(); err != nil {
+		t.Errorf("%q: sh -n: %v\n%s", v, err, out)
+		return "", false
+	}
+	if strings.Contains(script, "{{") {
+		t.Errorf("%q: the script holds \"{{\" (a kardianos template action)", v)
+	}
+	return script, true
+}
+
 // Every value of the init script is one quoted word, the header comments
 // too: sh reads each back as it was. (The start path runs with hostile
 // arguments in TestSysVHostileStart, as root.)
@@ -321,17 +340,9 @@ func TestRenderSysVHostile(t *testing.T) {
 		s := spec()
 		s.DisplayName, s.Description, s.User, s.Dir, s.Executable = v, v, "u"+v, "/opt/"+v, "/usr/bin/"+v
 		s.Args = []string{v, "x" + v + "y", ""}
-		script, err := SysVScript(s)
-		if err != nil {
-			t.Errorf("%q: %v", v, err)
+		script, ok := sysvHostile(t, v, s)
+		if !ok {
 			continue
-		}
-		if out, err := exec.Command("sh", "-n", "-c", script).CombinedOutput(); err != nil {
-			t.Errorf("%q: sh -n: %v\n%s", v, err, out)
-			continue
-		}
-		if strings.Contains(script, "{{") {
-			t.Errorf("%q: the script holds \"{{\" (a kardianos template action)", v)
 		}
 		lines := strings.Split(script, "\n")
 		field := func(prefix string) string {
@@ -627,17 +638,9 @@ func TestRenderEphemeralSteps(t *testing.T) {
 			}
 		}
 		s.Executable = "/usr/bin/" + v
-		script, err := SysVScript(s)
-		if err != nil {
-			t.Errorf("%q: %v", v, err)
+		script, ok := sysvHostile(t, v, s)
+		if !ok {
 			continue
-		}
-		if out, err := exec.Command("sh", "-n", "-c", script).CombinedOutput(); err != nil {
-			t.Errorf("%q: sh -n: %v\n%s", v, err, out)
-			continue
-		}
-		if strings.Contains(script, "{{") {
-			t.Errorf("%q: the script holds \"{{\"", v)
 		}
 		steps := 0
 		for _, l := range strings.Split(script, "\n") {
