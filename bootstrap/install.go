@@ -169,7 +169,13 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
 		}
 	}
+	// A re-registration keeps the runner's record until the new one
+	// replaces it: a step stopped half-way finds it again.
+	var kept *RunnerRecord
 	if rec != nil && rec.Runner != nil {
+		if o.Reregister {
+			kept = rec.Runner
+		}
 		if rec, err = installedRecord(ctx, d, o, rec, user); err != nil {
 			return res, err
 		}
@@ -233,7 +239,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			return res, err
 		}
 	}
-	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, CA: ca, MadeAt: time.Now().UTC(), Runnerctl: o.Version}
+	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, CA: ca, MadeAt: time.Now().UTC(), Runnerctl: o.Version, Runner: kept}
 	if err := st.Put(*rec); err != nil {
 		return res, err
 	}
@@ -243,6 +249,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			// it (a prepared tree, in place), it is no longer as prepare
 			// left it: the next install extracts the package again.
 			back := *prev
+			back.Runner = kept
 			back.Pristine = back.Pristine && t.regDir != dir
 			return st.Put(back)
 		}
@@ -491,6 +498,9 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 	}
 	gone := *rec
 	gone.Runner, gone.Pristine = nil, false
+	if o.Reregister {
+		return &gone, nil // the record keeps the runner until the new registration
+	}
 	if err := d.Store.Put(gone); err != nil {
 		return nil, err
 	}
