@@ -37,8 +37,8 @@ func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
 // exitCode maps an error to the documented exit codes (README "Exit codes");
 // a runner stopped for good is service.ExitNoRestart, which the unit does not restart.
 func exitCode(err error) int {
-	if err == nil {
-		return 0
+	if err == nil || errors.Is(err, service.ErrEphemeralDone) { // the job of an ephemeral runner done: over to the service's root step
+		return map[bool]int{true: service.ExitEphemeralDone}[err != nil]
 	}
 	return map[failure.Kind]int{failure.Unexpected: 1, failure.Usage: 2, failure.Auth: 3, failure.NotFound: 4, failure.Integrity: 5,
 		failure.RunnerConfig: service.ExitNoRestart, failure.Service: 7, failure.Timeout: 8}[failure.KindOf(err)]
@@ -106,7 +106,7 @@ func newApp(env *cmdEnv) *cli.App {
 			}
 			return cli.ShowAppHelp(c)
 		},
-		Commands: []*cli.Command{
+		Commands: slices.Concat([]*cli.Command{
 			cmd("downloads", "list the runner packages the server offers (the list-runner-applications call)",
 				"runnerctl downloads --url https://github.com/ORG [--output json]", targetFlags(),
 				func(c *cli.Context, e bootstrap.Env) error {
@@ -137,11 +137,13 @@ func newApp(env *cmdEnv) *cli.App {
 				slices.Concat(runnerDirFlags(), targetFlags()), func(c *cli.Context, e bootstrap.Env) error {
 					return bootstrap.RunDoctor(c.Context, e, bootstrap.DoctorOptions{URL: c.String("url"), Dir: c.String("dir"), User: c.String("user")})
 				}),
-			cmd("uninstall", "stop and remove the service, the registration (by id, with the API credential or --remove-token-file) and the directory", "runnerctl uninstall [--dir D | --all] [--keep-files] [--remove-token-file F] [--force]",
-				lifecycleFlags(boolFlag("keep-files", "keep the runner directory (the registration and the service still go)"), strFlag("remove-token-file", "deregister with this pre-minted remove token (no API credential needed)", ""), boolFlag("force", "clean this host even when the registration cannot be removed (server down, no credential); print what is left on the server")),
+			cmd("uninstall", "stop and remove the service, the registration (by id, with the API credential or --remove-token-file) and the directory",
+				"runnerctl uninstall [--dir D | --all] [--keep-files] [--remove-token-file F] [--force] [--drain [--timeout D]]",
+				lifecycleFlags(append(uninstallDrainFlags(), boolFlag("keep-files", "keep the runner directory (the registration and the service still go)"),
+					strFlag("remove-token-file", "deregister with this pre-minted remove token (no API credential needed)", ""),
+					boolFlag("force", "clean this host even when the registration cannot be removed (server down, no credential); print what is left on the server"))...),
 				func(c *cli.Context, e bootstrap.Env) error {
-					return bootstrap.RunUninstall(c.Context, e, c.String("url"), c.Bool("all"), bootstrap.UninstallOptions{Dir: c.String("dir"), KeepFiles: c.Bool("keep-files"),
-						RemoveTokenFile: c.String("remove-token-file"), Force: c.Bool("force")})
+					return bootstrap.RunUninstall(c.Context, e, c.String("url"), c.Bool("all"), uninstallOptions(c))
 				}),
 			cmd("status", "show installed runners: local service state, package version and, with credentials, the server's view",
 				"runnerctl status [--dir D | --all] [--output json]", lifecycleFlags(),
@@ -152,7 +154,7 @@ func newApp(env *cmdEnv) *cli.App {
 			cmd("run", "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
 				"runnerctl run --dir D     (what the installed service runs; run it yourself after install --no-service)",
 				append(commonFlags(), strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
-					strFlag("service", "the service this supervisor runs as (set by install): names its status file", "")), runRun),
+					strFlag("service", "the service this supervisor runs as (set by install): names its status file", ""), ephemeralFlags()[0]), runRun),
 			{Name: "token", Usage: "mint a registration or remove token (printed: it is what you asked for)", Action: needSubcommand,
 				Subcommands: []*cli.Command{
 					cmd("registration", "mint a registration token (valid for one hour)", "runnerctl token registration --url https://github.com/ORG [--output json]",
@@ -190,7 +192,7 @@ func newApp(env *cmdEnv) *cli.App {
 				_, err := fmt.Fprintf(env.stdout, "runnerctl %s (%s)\n", version, platform.Build())
 				return err
 			}},
-		},
+		}, fleetCommands(cmd)),
 	}
 }
 
@@ -281,7 +283,7 @@ func runnerDirFlags() []cli.Flag {
 }
 
 func installFlags() []cli.Flag {
-	return slices.Concat(packageFlags(), runnerDirFlags(), []cli.Flag{
+	return slices.Concat(packageFlags(), runnerDirFlags(), ephemeralFlags(), []cli.Flag{
 		strFlag("name", "the runner's name (default: the host name)", ""),
 		listFlag("labels", "custom labels (comma-separated or repeated)"),
 		boolFlag("no-default-labels", "drop self-hosted, the OS and the architecture labels (needs --labels)"),
@@ -381,6 +383,7 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"), Jitter: c.Duration("jitter"),
 		KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"), Count: c.Int("count"),
 		Preminted: bootstrap.Preminted{RegistrationTokenFile: c.String("registration-token-file"), JITConfigFile: c.String("jitconfig-file"), MintJIT: c.Bool("jit")},
+		OnEphemeralExit: platform.EphemeralExit(c.String("on-ephemeral-exit")), ShutdownCommand: c.String("shutdown-command"),
 	}
 }
 
@@ -394,7 +397,7 @@ func runRun(c *cli.Context, e bootstrap.Env) error {
 		return failure.Wrap(failure.Usage, fmt.Errorf("run: --service: %w", err))
 	}
 	e.Log.Info("supervising the runner listener", "dir", p.Dir, "user", p.User)
-	err = service.Run(p.Name, &service.Supervisor{Dir: p.Dir, User: p.User, Log: e.Log, Output: e.Redactor.Writer(os.Stderr), Service: c.String("service")})
+	err = service.Run(p.Name, &service.Supervisor{Dir: p.Dir, User: p.User, Log: e.Log, Output: e.Redactor.Writer(os.Stderr), Service: c.String("service"), EphemeralDone: ephemeralDone(c)})
 	if errors.Is(err, service.ErrStopped) {
 		return failure.Wrap(failure.RunnerConfig, err)
 	}

@@ -361,6 +361,11 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 	// (the remove-token client), and Uninstall uses them.
 	var cur UninstallOptions
 	connect := func(dir string) (*github.Client, error) {
+		if o.Drain { // a job left running is waited for, then the runner taken out of service
+			if _, err := e.drainOne(ctx, url, DrainOptions{Dir: dir, Timeout: o.DrainTimeout}); err != nil {
+				return nil, err
+			}
+		}
 		cur = o
 		cur.Dir = dir
 		return e.uninstallClients(url, &cur)

@@ -52,6 +52,15 @@ type InstallOptions struct {
 	// Launchd is --launchd: how macOS runs the service (a LaunchDaemon,
 	// or an agent in User's GUI session); "" keeps an installed runner's.
 	Launchd platform.LaunchdKind
+	// OnEphemeralExit is what follows an ephemeral runner's job (stop,
+	// reregister, shutdown; "" is stop); ShutdownCommand what shutdown
+	// runs as root (default platform.DefaultShutdownCommand).
+	OnEphemeralExit platform.EphemeralExit
+	ShutdownCommand string
+	// Reregister: called by the service's own root step before it starts
+	// (Reregister): the service is the caller, so it is neither removed,
+	// written, started nor waited for.
+	Reregister bool
 	// Wait bounds the wait for the runner to come online; 0 skips it.
 	Wait time.Duration
 	// Jitter is --jitter: a random wait up to it before the first API call.
@@ -138,6 +147,9 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if _, err := o.Runner.Args(); err != nil {
 		return res, err
 	}
+	if err := checkEphemeral(&o); err != nil {
+		return res, err
+	}
 	envLines, err := runner.EnvLines(o.Env)
 	if err != nil {
 		return res, err
@@ -167,11 +179,11 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		return res, failure.Wrap(failure.Usage, errors.New("--launchd agent: an agent runs in a user's GUI session: give --user, not --allow-root"))
 	}
 	var bin binaryPlan
-	if svcName != "" {
+	if svcName != "" && !o.Reregister {
 		if bin, err = planBinary(o.Executable, o.BinDir, user, st, log); err != nil {
 			return res, err
 		}
-		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd)); err != nil {
+		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit)); err != nil {
 			return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
 		}
 	}
@@ -181,9 +193,19 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	if err := jitter(ctx, o.Jitter, log); err != nil {
 		return res, err
 	}
+	// A re-registration keeps the runner's record until the new one
+	// replaces it: a step stopped half-way finds it again.
+	var kept *RunnerRecord
 	if rec != nil && rec.Runner != nil {
+		if o.Reregister {
+			kept = rec.Runner
+		}
 		if rec, err = installedRecord(ctx, d, o, rec, user); err != nil {
 			return res, err
+		}
+		if rec.Runner != nil && o.Reregister {
+			res.ID, res.Unchanged = rec.Runner.ID, true // registered: nothing to do
+			return res, nil
 		}
 		if rec.Runner != nil {
 			return installed(ctx, d, o, rec, envLines, res, display, bin, started)
@@ -241,7 +263,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			return res, err
 		}
 	}
-	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, CA: ca, MadeAt: time.Now().UTC(), Runnerctl: o.Version, Count: o.count}
+	rec = &Record{Dir: dir, Package: t.pkg, User: user, AllowRoot: allowRoot, CA: ca, MadeAt: time.Now().UTC(), Runnerctl: o.Version, Count: o.count, Runner: kept}
 	if err := st.Put(*rec); err != nil {
 		return res, err
 	}
@@ -251,6 +273,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			// it (a prepared tree, in place), it is no longer as prepare
 			// left it: the next install extracts the package again.
 			back := *prev
+			back.Runner = kept
 			back.Pristine = back.Pristine && t.regDir != dir
 			return st.Put(back)
 		}
@@ -278,12 +301,20 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	}
 	rb.push("remove the runner directory "+dir, func() error { return platform.RemoveTree(dir) })
 	rec.Runner = &RunnerRecord{URL: o.Target.URL, APIURL: apiURL(o.Target), CAFile: o.CAFile, Scope: o.Target.Kind.String(), Name: o.Runner.Name, ID: id,
-		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Settings: settingsOf(o.Runner), Service: svcName, Launchd: o.Launchd, InstalledAt: time.Now().UTC()}
+		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, Launchd: o.Launchd, InstalledAt: time.Now().UTC()}
+	setRegistration(rec.Runner, o)
 	if err := st.Put(*rec); err != nil {
 		return res, err
 	}
 
-	// Step 8: the service, run from a stable runnerctl.
+	// Step 8: the service, run from a stable runnerctl; a re-registration
+	// runs in its service's start: the service stays as it is.
+	if svcName != "" && o.Reregister {
+		if err := writeServiceMarker(dir, svcName, user, log); err != nil {
+			return res, err
+		}
+		return res, nil
+	}
 	if svcName != "" {
 		if err := placeBinary(&bin, o.Executable, user, log); err != nil {
 			return res, err
@@ -292,7 +323,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			rb.push("remove "+bin.Path, func() error { return os.Remove(bin.Path) })
 		}
 		res.Runnerctl = bin.Path
-		spec := serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd)
+		spec := serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit)
 		if _, err := ensureService(svc, spec, rb); err != nil {
 			return res, err
 		}
@@ -481,7 +512,7 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 	if replace == "" {
 		d.Log.Warn("the runner's registration is gone: registering it again from a fresh extraction", "name", r.Name, "id", r.ID, "why", why)
 	}
-	if r.Service != "" {
+	if r.Service != "" && !o.Reregister {
 		if err := d.Services.Uninstall(r.Service); err != nil {
 			return nil, failure.Wrap(failure.Service, err)
 		}
@@ -493,6 +524,9 @@ func installedRecord(ctx context.Context, d Deps, o InstallOptions, rec *Record,
 	}
 	gone := *rec
 	gone.Runner, gone.Pristine = nil, false
+	if o.Reregister {
+		return &gone, nil // the record keeps the runner until the new registration
+	}
 	if err := d.Store.Put(gone); err != nil {
 		return nil, err
 	}
@@ -559,15 +593,15 @@ func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env [
 			return res, err
 		}
 		res.Runnerctl = bin.Path
-		if r.Launchd != o.Launchd {
+		if r.Launchd != o.Launchd || r.OnEphemeralExit != o.OnEphemeralExit || r.ShutdownCommand != o.ShutdownCommand {
 			// The record says where the service is (status, uninstall):
 			// the new kind first; Install removes the old one.
-			r.Launchd = o.Launchd
+			r.Launchd, r.OnEphemeralExit, r.ShutdownCommand = o.Launchd, o.OnEphemeralExit, o.ShutdownCommand
 			if err := st.Put(*rec); err != nil {
 				return res, err
 			}
 		}
-		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path, st, o.Launchd), nil)
+		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit), nil)
 		if err != nil {
 			return res, err
 		}

@@ -159,7 +159,12 @@ func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
 		row("user", r.User)
 		row("package", r.Package)
 		row("version", r.Version)
+		if r.OnEphemeralExit != "" {
+			row("ephemeral", "one job, then "+string(r.OnEphemeralExit))
+		}
 		switch {
+		case r.Drained:
+			row("config", "drained: registration removed by `runnerctl drain` (`runnerctl install` registers it anew, `uninstall` removes the rest)")
 		case r.RegistrationGone:
 			row("config", "registration gone: run `runnerctl install` again (it registers anew from a fresh extraction)")
 		case !r.Configured:

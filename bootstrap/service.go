@@ -37,11 +37,15 @@ type ServiceManager interface {
 
 // serviceSpec is the service runnerctl installs for a runner. The
 // supervisor reads the trusted store only when it runs as root (an
-// --allow-root runner): --state-dir names the one install wrote.
-func serviceSpec(name, display, runnerName, url, dir, user, exe string, st Store, launchd platform.LaunchdKind) platform.ServiceSpec {
-	return platform.ServiceSpec{Name: name, DisplayName: display,
+// --allow-root runner): --state-dir names the one install wrote. An
+// ephemeral runner that re-registers or powers the host off gets its
+// root step (ephemeralSteps).
+func serviceSpec(name, display, runnerName, url, dir, user, exe string, st Store, launchd platform.LaunchdKind, onExit platform.EphemeralExit) platform.ServiceSpec {
+	s := platform.ServiceSpec{Name: name, DisplayName: display,
 		Description: "GitHub Actions self-hosted runner " + runnerName + " for " + url + ", supervised by runnerctl",
 		Executable:  exe, Args: []string{"run", "--dir", dir, "--service", name, "--state-dir", st.Dir}, User: user, Dir: dir, Launchd: launchd}
+	ephemeralSteps(&s, onExit, st)
+	return s
 }
 
 // launchdKind is the launchd kind a runner's service gets: --launchd;
@@ -148,7 +152,7 @@ func refreshService(svc ServiceManager, st Store, rec Record, exe string, replac
 	if ss.State == platform.ServiceNotInstalled {
 		return true
 	}
-	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, rec.Dir, rec.User, exe, st, e.Launchd))
+	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, rec.Dir, rec.User, exe, st, e.Launchd, e.OnEphemeralExit))
 	if err != nil {
 		log.Error("could not update the service of another runner", "service", name, "err", err)
 		return false

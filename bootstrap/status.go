@@ -33,6 +33,10 @@ type StatusReport struct {
 	// ephemeral runner after its job, GitHub's removal after 14 days
 	// offline): `install` registers it again.
 	RegistrationGone bool `json:"registration_gone,omitempty"`
+	// OnEphemeralExit is an ephemeral runner's --on-ephemeral-exit;
+	// Drained: `runnerctl drain` took it out of service.
+	OnEphemeralExit platform.EphemeralExit `json:"on_ephemeral_exit,omitempty"`
+	Drained         bool                   `json:"drained,omitempty"`
 }
 
 // Status reports a runner directory from the trusted store's record:
@@ -54,6 +58,7 @@ func Status(ctx context.Context, d Deps, dir string) (StatusReport, error) {
 	rep.Configured = configured(dir)
 	if r := rec.Runner; r != nil {
 		rep.Installed, rep.Name, rep.ID, rep.URL, rep.Service = true, r.Name, r.ID, r.URL, r.Service
+		rep.OnEphemeralExit, rep.Drained = r.OnEphemeralExit, r.Draining
 	}
 	if rep.Service != "" {
 		st, err := svc.Status(rep.Service)

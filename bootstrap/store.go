@@ -84,7 +84,8 @@ type RunnerRecord struct {
 	Ephemeral bool     `json:"ephemeral,omitempty"`
 	// Settings are the other config.sh settings of the registration
 	// (reconcile.go compares a re-run with them; version.go reads
-	// DisableUpdate); nil in records made before they were kept.
+	// DisableUpdate; a re-registration, runnerctl reregister, gives them
+	// to config.sh again); nil in records made before they were kept.
 	Settings *RegistrationSettings `json:"settings,omitempty"`
 	// Service is the OS service's name, "" with --no-service.
 	Service string `json:"service,omitempty"`
@@ -92,6 +93,15 @@ type RunnerRecord struct {
 	// user's GUI session (--launchd agent); "" a LaunchDaemon.
 	Launchd     platform.LaunchdKind `json:"launchd,omitempty"`
 	InstalledAt time.Time            `json:"installed_at"`
+	// OnEphemeralExit is --on-ephemeral-exit ("" for a runner that is not
+	// ephemeral); ShutdownCommand the command the root step runs for
+	// shutdown (sh -c; cmd.exe /c on Windows).
+	OnEphemeralExit platform.EphemeralExit `json:"on_ephemeral_exit,omitempty"`
+	ShutdownCommand string                 `json:"shutdown_command,omitempty"`
+	// Draining: drain deletes the registration once the runner is idle;
+	// until the record goes, no root step registers it again or powers
+	// the host off.
+	Draining bool `json:"draining,omitempty"`
 }
 
 // BinaryRecord says which runnerctl the services run.

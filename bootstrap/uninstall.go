@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/runner"
@@ -26,6 +27,9 @@ type UninstallOptions struct {
 	// removed (server unreachable, no credential): what is left on the
 	// server is reported (UninstallResult.LeftOnServer).
 	Force bool
+	// Drain waits for a running job first (Drain), up to DrainTimeout.
+	Drain        bool
+	DrainTimeout time.Duration
 
 	removeToken secret.Secret
 	remover     removeTokenAPI // the client for removeToken

@@ -18,6 +18,18 @@ type ServiceSpec struct {
 	// Launchd is how macOS runs it: a LaunchDaemon ("" or LaunchDaemon,
 	// at boot) or a LaunchAgent in User's GUI session. Unused elsewhere.
 	Launchd LaunchdKind
+	// PreStart, when set, are arguments of Executable that the manager
+	// runs as root before every start of the supervisor (systemd
+	// ExecStartPre=+, the SysV script before it drops privileges), for
+	// as long as it takes (a re-registration with back-off). With it the
+	// supervisor's ephemeral-done exit is started again.
+	PreStart []string
+	// AfterExit, when set, are arguments of Executable that the manager
+	// runs as root after the supervisor exited, given its exit status
+	// (systemd ExecStopPost=+ with $EXIT_STATUS; the SysV script adds
+	// --exit-status N). With it the ephemeral-done exit ends the service
+	// as a success.
+	AfterExit []string
 }
 
 // LaunchdKind is how runnerctl runs under macOS launchd: a LaunchDaemon
@@ -65,3 +77,18 @@ type ServiceStatus struct {
 	// Listening is the local signal that the listener listens.
 	Supervised, Listening bool
 }
+
+// EphemeralExit is what happens after an ephemeral runner's one job
+// (--on-ephemeral-exit).
+type EphemeralExit string
+
+// The ephemeral exits. Stop ("" too) ends the service: the supervisor
+// exits 0, which no manager restarts. Reregister and Shutdown need root,
+// which the supervisor (the runner user, the jobs' user) never is: it
+// exits with the ephemeral-done code and the service manager runs a root
+// step of runnerctl around it (ServiceSpec.PreStart, AfterExit).
+const (
+	EphemeralStop       EphemeralExit = "stop"
+	EphemeralReregister EphemeralExit = "reregister"
+	EphemeralShutdown   EphemeralExit = "shutdown"
+)

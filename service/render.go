@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -24,6 +25,13 @@ const stopTimeoutSec = 300
 // (not configured, session conflict). It is runnerctl's exit code for a
 // runner configuration failure.
 const ExitNoRestart = 6
+
+// ExitEphemeralDone is the exit status of `runnerctl run --on-ephemeral-exit
+// reregister|shutdown` once an ephemeral runner's listener exited 0 after
+// its job (ErrEphemeralDone): the service manager, which alone can run
+// something as root around the supervisor, takes it from there
+// (ServiceSpec.PreStart, AfterExit).
+const ExitEphemeralDone = 10
 
 // Every value of a ServiceSpec reaches a definition through the renderers
 // below, each with the escaping of its format; what a format cannot carry
@@ -52,7 +60,7 @@ func checkSpec(s platform.ServiceSpec) error {
 			return err
 		}
 	}
-	for _, a := range s.Args {
+	for _, a := range slices.Concat(s.Args, s.PreStart, s.AfterExit) {
 		if err := checkText("argument", a); err != nil {
 			return err
 		}
@@ -193,14 +201,30 @@ func SystemdUnit(s platform.ServiceSpec) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := []string{systemdWord(s.Executable)}
-	for _, a := range s.Args {
-		cmd = append(cmd, systemdWord(a))
+	line := func(args []string) string {
+		cmd := []string{systemdWord(s.Executable)}
+		for _, a := range args {
+			cmd = append(cmd, systemdWord(a))
+		}
+		return strings.Join(cmd, " ")
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "[Unit]\nDescription=%s\nDocumentation=https://github.com/runnerctl/runnerctl\n", desc)
 	b.WriteString("After=network-online.target\nWants=network-online.target\nStartLimitIntervalSec=0\n\n")
-	fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=%s\nWorkingDirectory=%s\n", strings.Join(cmd, " "), dir)
+	fmt.Fprintf(&b, "[Service]\nType=simple\nExecStart=%s\nWorkingDirectory=%s\n", line(s.Args), dir)
+	// The root steps around the supervisor ("+": full privileges, not
+	// User=): a re-registration before every start, which waits and
+	// retries as long as the server refuses (no start timeout), and the
+	// step after the supervisor exited, which reads $EXIT_STATUS.
+	restartSec, noRestart := 15, fmt.Sprint(ExitNoRestart)
+	if len(s.PreStart) > 0 {
+		fmt.Fprintf(&b, "ExecStartPre=+%s\nTimeoutStartSec=infinity\n", line(s.PreStart))
+		restartSec = 1 // the ephemeral-done exit: the next registration at once
+	}
+	if len(s.AfterExit) > 0 {
+		fmt.Fprintf(&b, "ExecStopPost=+%s\nSuccessExitStatus=%d\n", line(s.AfterExit), ExitEphemeralDone)
+		noRestart += fmt.Sprintf(" %d", ExitEphemeralDone)
+	}
 	if user != "" {
 		fmt.Fprintf(&b, "User=%s\n", user)
 	}
@@ -208,7 +232,7 @@ func SystemdUnit(s platform.ServiceSpec) (string, error) {
 	// after a stop so that status can say how it ended.
 	fmt.Fprintf(&b, "RuntimeDirectory=runnerctl/%s\nRuntimeDirectoryPreserve=yes\n", s.Name)
 	fmt.Fprintf(&b, "KillMode=mixed\nKillSignal=SIGTERM\nTimeoutStopSec=%d\n", stopTimeoutSec)
-	fmt.Fprintf(&b, "Restart=on-failure\nRestartSec=15\nRestartPreventExitStatus=%d\n", ExitNoRestart)
+	fmt.Fprintf(&b, "Restart=on-failure\nRestartSec=%d\nRestartPreventExitStatus=%s\n", restartSec, noRestart)
 	b.WriteString("\n[Install]\nWantedBy=multi-user.target\n")
 	return b.String(), noTemplate("systemd", b.String())
 }
@@ -247,9 +271,17 @@ func SysVScript(s platform.ServiceSpec) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := []string{shQuote(s.Executable)}
-	for _, a := range s.Args {
-		cmd = append(cmd, shQuote(a))
+	line := func(args []string) string {
+		cmd := []string{shQuote(s.Executable)}
+		for _, a := range args {
+			cmd = append(cmd, shQuote(a))
+		}
+		return strings.Join(cmd, " ")
+	}
+	cmd := []string{line(s.Args)}
+	launch, loop := sysvLaunch(cmd[0]), ""
+	if len(s.PreStart) > 0 || len(s.AfterExit) > 0 {
+		launch, loop = sysvLoopLaunch, sysvLoop(cmd[0], line(s.PreStart), line(s.AfterExit), len(s.PreStart) > 0, len(s.AfterExit) > 0)
 	}
 	text := fmt.Sprintf(`#!/bin/sh
 # Installed by runnerctl: %[2]s
@@ -276,7 +308,7 @@ stderr_log="/var/log/$name.err"
 is_running() {
     [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null
 }
-
+%[14]s
 case "$1" in
     start)
         if is_running; then
@@ -311,9 +343,7 @@ EOF
             mkdir -m 0755 "$status_dir" || exit 1
         fi
         chown "$uid:$gid" "$status_dir" && chmod 0755 "$status_dir" || exit 1
-        env -i PATH="$PATH" LANG=C.UTF-8 HOME="$home" USER="$login" LOGNAME="$login" \
-            "$@" %[10]s >> "$stdout_log" 2>> "$stderr_log" &
-        echo $! > "$pid_file"
+%[13]s
         sleep 0.2
         if ! is_running; then
             echo "Unable to start, see $stdout_log and $stderr_log"
@@ -364,8 +394,88 @@ EOF
 esac
 exit 0
 `, s.Name, shQuote(s.DisplayName), shQuote(s.Description), shQuote(s.Name), shQuote(s.User), shQuote(filepath.Dir(statusDir)), shQuote(statusDir),
-		shQuote(s.Dir), sysvPath, strings.Join(cmd, " "), stopTimeoutSec*10, stopTimeoutSec)
+		shQuote(s.Dir), sysvPath, strings.Join(cmd, " "), stopTimeoutSec*10, stopTimeoutSec, launch, loop)
 	return text, noTemplate("SysV", text)
+}
+
+// sysvLaunch starts the supervisor (cmd, a quoted command line) as the
+// runner user; the pid file holds its pid.
+func sysvLaunch(cmd string) string {
+	return `        env -i PATH="$PATH" LANG=C.UTF-8 HOME="$home" USER="$login" LOGNAME="$login" \
+            "$@" ` + cmd + ` >> "$stdout_log" 2>> "$stderr_log" &
+        echo $! > "$pid_file"`
+}
+
+// sysvLoopLaunch starts the root loop of an ephemeral runner (sysvLoop);
+// the pid file holds the loop's pid, which a stop signals.
+// The redirections are exec's: the shell would keep the caller's output
+// open in a saved descriptor around a function call, and the service
+// manager waits for it to close.
+const sysvLoopLaunch = `        (exec >> "$stdout_log" 2>> "$stderr_log" < /dev/null; supervise "$@") &
+        echo $! > "$pid_file"`
+
+// sysvLoop is the root loop of an ephemeral runner's init script: what
+// systemd does with ExecStartPre=+, ExecStopPost=+ and Restart= for
+// ExitEphemeralDone. The supervisor runs as the runner user (setpriv,
+// "$@") and never holds a credential; the loop stays root and runs
+// runnerctl's root steps around it: pre (the re-registration, before
+// every start; a failure is tried again after 15 s) and after (given
+// the supervisor's exit status). A stop (SIGTERM to the loop) goes on to
+// the step or supervisor running and ends the loop. pre and after are
+// quoted command lines, and so is cmd, the supervisor's.
+func sysvLoop(cmd, pre, after string, hasPre, hasAfter bool) string {
+	preBlock, afterBlock, again := "", "", "false"
+	if hasPre {
+		preBlock = `        ` + pre + ` &
+        child=$!
+        wait_child
+        [ -z "$stopping" ] || break
+        if [ "$code" -ne 0 ]; then
+            sleep 15
+            continue
+        fi
+`
+		again = `[ "$code" -eq ` + fmt.Sprint(ExitEphemeralDone) + ` ]`
+	}
+	if hasAfter {
+		afterBlock = `        ` + after + ` --exit-status "$code"
+`
+	}
+	return `
+# The root loop of an ephemeral runner (--on-ephemeral-exit): see sysvLoop.
+child=
+stopping=
+code=0
+wait_child() {
+    while :; do
+        wait "$child"
+        code=$?
+        kill -0 "$child" 2>/dev/null || return 0
+    done
+}
+supervise() {
+    trap 'stopping=1; kill -TERM "$child" 2>/dev/null' TERM
+    while [ -z "$stopping" ]; do
+` + preBlock + `        env -i PATH="$PATH" LANG=C.UTF-8 HOME="$home" USER="$login" LOGNAME="$login" \
+            "$@" ` + cmd + ` &
+        child=$!
+        wait_child
+` + afterBlock + `        [ -z "$stopping" ] && ` + again + ` || break
+    done
+}
+`
+}
+
+// noRootSteps refuses root steps around the supervisor where the format
+// has no place for them: a LaunchDaemon's UserName and the Windows
+// service account apply to the whole service, and launchd and the SCM
+// run nothing before or after it as another account. So
+// --on-ephemeral-exit reregister and shutdown are systemd's and SysV's.
+func noRootSteps(format string, s platform.ServiceSpec) error {
+	if len(s.PreStart) > 0 || len(s.AfterExit) > 0 {
+		return fmt.Errorf("service definition (%s): --on-ephemeral-exit reregister or shutdown needs a step run as root around the runner user's service, which %s cannot run: use stop", format, format)
+	}
+	return nil
 }
 
 // xmlText escapes s as XML character data, with { as &#123; (no "{{").
@@ -446,6 +556,9 @@ func LaunchAgentPlist(s platform.ServiceSpec, home string) (string, error) {
 
 func launchdPlist(s platform.ServiceSpec, kind LaunchdKind, home string) (string, error) {
 	if err := checkUnix("launchd", s); err != nil {
+		return "", err
+	}
+	if err := noRootSteps("launchd", s); err != nil {
 		return "", err
 	}
 	var b strings.Builder
@@ -578,6 +691,9 @@ func windowsCommandLine(s platform.ServiceSpec) (string, error) {
 // Windows returns the SCM settings for s.
 func Windows(s platform.ServiceSpec) (WindowsSettings, error) {
 	if err := checkSpec(s); err != nil {
+		return WindowsSettings{}, err
+	}
+	if err := noRootSteps("Windows", s); err != nil {
 		return WindowsSettings{}, err
 	}
 	line, err := windowsCommandLine(s)

@@ -313,6 +313,25 @@ func shWords(t *testing.T, words string) []string {
 	return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 }
 
+// sysvHostile renders s (holding the hostile value v) as an init script
+// that sh parses and that holds no "{{"; ok is false after an error.
+func sysvHostile(t *testing.T, v string, s platform.ServiceSpec) (string, bool) {
+	t.Helper()
+	script, err := SysVScript(s)
+	if err != nil {
+		t.Errorf("%q: %v", v, err)
+		return "", false
+	}
+	if out, err := exec.Command("sh", "-n", "-c", script).CombinedOutput(); err != nil {
+		t.Errorf("%q: sh -n: %v\n%s", v, err, out)
+		return "", false
+	}
+	if strings.Contains(script, "{{") {
+		t.Errorf("%q: the script holds \"{{\" (a kardianos template action)", v)
+	}
+	return script, true
+}
+
 // Every value of the init script is one quoted word, the header comments
 // too: sh reads each back as it was. (The start path runs with hostile
 // arguments in TestSysVHostileStart, as root.)
@@ -321,17 +340,9 @@ func TestRenderSysVHostile(t *testing.T) {
 		s := spec()
 		s.DisplayName, s.Description, s.User, s.Dir, s.Executable = v, v, "u"+v, "/opt/"+v, "/usr/bin/"+v
 		s.Args = []string{v, "x" + v + "y", ""}
-		script, err := SysVScript(s)
-		if err != nil {
-			t.Errorf("%q: %v", v, err)
+		script, ok := sysvHostile(t, v, s)
+		if !ok {
 			continue
-		}
-		if out, err := exec.Command("sh", "-n", "-c", script).CombinedOutput(); err != nil {
-			t.Errorf("%q: sh -n: %v\n%s", v, err, out)
-			continue
-		}
-		if strings.Contains(script, "{{") {
-			t.Errorf("%q: the script holds \"{{\" (a kardianos template action)", v)
 		}
 		lines := strings.Split(script, "\n")
 		field := func(prefix string) string {
@@ -557,3 +568,99 @@ func TestRenderRefusesControlCharacters(t *testing.T) {
 // HostileValues is hostile, for the tests that install a service with
 // them (package service_test).
 var HostileValues = hostile
+
+// The root steps of an ephemeral runner (--on-ephemeral-exit): systemd
+// ExecStartPre=+ / ExecStopPost=+ with the restart rules of the
+// ephemeral-done exit, the SysV root loop; every value quoted as in
+// ExecStart= and the supervisor's command; launchd and Windows refuse
+// them.
+func TestRenderEphemeralSteps(t *testing.T) {
+	s := spec()
+	s.PreStart = []string{"reregister", "--dir", "/opt/actions runner"}
+	unit := must[string](t)(SystemdUnit(s))
+	for _, want := range []string{`ExecStartPre=+/usr/local/bin/runnerctl reregister --dir "/opt/actions runner"`, "TimeoutStartSec=infinity", "RestartSec=1", "RestartPreventExitStatus=6"} {
+		if !strings.Contains(unit, want+"\n") {
+			t.Errorf("reregister unit lacks %q:\n%s", want, unit)
+		}
+	}
+	script := must[string](t)(SysVScript(s))
+	if !strings.Contains(script, `[ "$code" -eq 10 ] || break`) || !strings.Contains(script, `supervise "$@") &`) {
+		t.Errorf("reregister script restarts no exit 10:\n%s", script)
+	}
+	s.PreStart, s.AfterExit = nil, []string{"ephemeral-exit", "--dir", "/opt/actions runner"}
+	unit = must[string](t)(SystemdUnit(s))
+	for _, want := range []string{`ExecStopPost=+/usr/local/bin/runnerctl ephemeral-exit --dir "/opt/actions runner"`, "SuccessExitStatus=10", "RestartPreventExitStatus=6 10", "RestartSec=15"} {
+		if !strings.Contains(unit, want+"\n") {
+			t.Errorf("shutdown unit lacks %q:\n%s", want, unit)
+		}
+	}
+	if strings.Contains(unit, "ExecStartPre") {
+		t.Errorf("shutdown unit re-registers:\n%s", unit)
+	}
+	script = must[string](t)(SysVScript(s))
+	if !strings.Contains(script, `'ephemeral-exit' '--dir' '/opt/actions runner' --exit-status "$code"`) || !strings.Contains(script, `&& false || break`) {
+		t.Errorf("shutdown script:\n%s", script)
+	}
+	if _, err := LaunchdPlist(s); err == nil {
+		t.Error("launchd: rendered a root step")
+	}
+	if _, err := Windows(s); err == nil {
+		t.Error("Windows: rendered a root step")
+	}
+
+	needSystemdAnalyze(t)
+	dir := t.TempDir()
+	exe := fakeExecutable(t, dir)
+	for i, v := range hostile {
+		s := spec()
+		s.Name = fmt.Sprintf("actions.runner.acme-app.e%d", i)
+		s.Executable, s.User, s.Dir = exe, "root", filepath.Join(dir, fmt.Sprintf("e%d", i))
+		s.Args = []string{"run", "--dir", s.Dir}
+		s.PreStart, s.AfterExit = []string{"reregister", v, "x" + v + "y"}, []string{"ephemeral-exit", v, ""}
+		systemdLoad(t, dir, s) // no complaint from systemd-analyze verify
+		unit := must[string](t)(SystemdUnit(s))
+		for _, c := range []struct{ prefix string }{{"ExecStartPre=+"}, {"ExecStopPost=+"}} {
+			for _, l := range strings.Split(unit, "\n") {
+				if w, ok := strings.CutPrefix(l, c.prefix); ok {
+					// ExecStart='s words round-trip (TestRenderSystemdHostile): the same quoting.
+					want := []string{systemdWord(exe)}
+					args := s.PreStart
+					if c.prefix == "ExecStopPost=+" {
+						args = s.AfterExit
+					}
+					for _, a := range args {
+						want = append(want, systemdWord(a))
+					}
+					if w != strings.Join(want, " ") {
+						t.Errorf("%q: %s%s", v, c.prefix, w)
+					}
+				}
+			}
+		}
+		s.Executable = "/usr/bin/" + v
+		script, ok := sysvHostile(t, v, s)
+		if !ok {
+			continue
+		}
+		steps := 0
+		for _, l := range strings.Split(script, "\n") {
+			l = strings.TrimSpace(l)
+			var want []string
+			switch {
+			case strings.HasSuffix(l, ` &`) && strings.Contains(l, "'reregister'"):
+				l, want = strings.TrimSuffix(l, " &"), append([]string{s.Executable}, s.PreStart...)
+			case strings.HasSuffix(l, ` --exit-status "$code"`):
+				l, want = strings.TrimSuffix(l, ` --exit-status "$code"`), append([]string{s.Executable}, s.AfterExit...)
+			default:
+				continue
+			}
+			steps++
+			if got := shWords(t, l); !slices.Equal(got, want) {
+				t.Errorf("%q: a root step reads back as %q, want %q", v, got, want)
+			}
+		}
+		if steps != 2 {
+			t.Errorf("%q: %d root step lines in the script, want 2", v, steps)
+		}
+	}
+}

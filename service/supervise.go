@@ -70,6 +70,13 @@ type Supervisor struct {
 	// GroupGrace is how long what the listener left in its process group
 	// has after SIGTERM before SIGKILL (default 5 s).
 	GroupGrace time.Duration
+	// EphemeralDone: an ephemeral runner whose service re-registers it or
+	// powers the host off (--on-ephemeral-exit reregister|shutdown): a
+	// listener exit 0 that no stop asked for (its one job done, or its
+	// registration deleted) returns ErrEphemeralDone, for the service's
+	// root step to take over (ExitEphemeralDone). A self-update exit (3,
+	// 4) is relaunched as ever: it is not the end of the job.
+	EphemeralDone bool
 	// ExitAfterFailures stops for good after that many unknown exits in a
 	// row; 0 reads GITHUB_ACTIONS_SERVICE_EXIT_AFTER_N_FAILURES.
 	ExitAfterFailures int
@@ -78,6 +85,10 @@ type Supervisor struct {
 // ErrStopped says the listener stopped with a terminal error: restarting
 // it would not help.
 var ErrStopped = errors.New("the runner listener stopped for good")
+
+// ErrEphemeralDone says an ephemeral runner's listener exited 0 on its
+// own: the job is done (Supervisor.EphemeralDone).
+var ErrEphemeralDone = errors.New("the ephemeral runner's listener exited 0 after its job: over to the service's root step")
 
 func (s *Supervisor) defaults() {
 	def := func(d *time.Duration, v time.Duration) {
@@ -168,6 +179,9 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		switch {
 		case !signaled && code == 0:
 			s.Log.Info("runner listener exited 0: the runner stopped")
+			if s.EphemeralDone {
+				return ErrEphemeralDone
+			}
 			return nil
 		case !signaled && (code == 7 || (code == 1 && run.refused)):
 			// The server refused the listener's version (it says "Runner

@@ -183,3 +183,48 @@ func TestSupervisorPathNotFollowed(t *testing.T) {
 		}
 	}
 }
+
+// An ephemeral runner whose service re-registers it or powers the host
+// off: the listener's own exit 0 (the job done) is ErrEphemeralDone; a
+// self-update (3, 4), a crash or a relaunchable code is not the end of
+// the job; a stop is a stop.
+func TestSupervisorEphemeralDone(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		codes  []string
+		starts int
+		done   bool
+	}{
+		{"the job done", []string{"0"}, 1, true},
+		{"a self-update, then the job", []string{"3", "4", "0"}, 3, true},
+		{"a crash, then the job", []string{"42", "2", "0"}, 3, true},
+		{"stopped for good is not the job", []string{"1"}, 1, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := fakeListener(t, c.codes...)
+			s := quick(dir)
+			s.EphemeralDone = true
+			err := s.Run(context.Background())
+			if got := len(starts(t, dir)); got != c.starts {
+				t.Errorf("%d starts, want %d", got, c.starts)
+			}
+			if errors.Is(err, ErrEphemeralDone) != c.done {
+				t.Errorf("Run: %v, want ErrEphemeralDone: %v", err, c.done)
+			}
+		})
+	}
+	dir := fakeListener(t, "sleep")
+	s := quick(dir)
+	s.EphemeralDone = true
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(starts(t, dir)) == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+	}()
+	if err := s.Run(ctx); err != nil {
+		t.Errorf("a stop of an ephemeral runner: %v, want nil (no root step)", err)
+	}
+}
