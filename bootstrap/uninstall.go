@@ -99,7 +99,7 @@ func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult
 		// 2. The registration.
 		if err := removeRegistration(ctx, api, o, r, log); err != nil {
 			if !o.Force {
-				return res, fmt.Errorf("uninstall: %w", err)
+				return res, fmt.Errorf("uninstall: %w (the service is stopped and removed, the files and the record kept: run uninstall again once the server can be reached, or add --force to clean this host and leave the registration on the server)", err)
 			}
 			res.LeftOnServer = leftover(r)
 			log.Warn("--force: the registration could not be removed: it is left on the server", "name", r.Name, "id", r.ID, "url", r.URL, "err", err)
@@ -116,6 +116,13 @@ func Uninstall(ctx context.Context, d Deps, o UninstallOptions) (UninstallResult
 		}
 		res.FilesRemoved = true
 		log.Info("runner directory removed", "dir", dir)
+		if rec.Count != nil && filepath.Dir(dir) == rec.Count.Dir {
+			// The last runner of an install --count group: its directory
+			// goes too once empty (os.Remove fails on anything else).
+			if err := os.Remove(rec.Count.Dir); err == nil {
+				log.Info("count group directory removed", "dir", rec.Count.Dir)
+			}
+		}
 	} else {
 		for _, f := range localConfig {
 			if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
