@@ -196,3 +196,37 @@ func TestPipelineUpdateRefusesALink(t *testing.T) {
 		t.Errorf("service %s after the failed update, want running again", st.State)
 	}
 }
+
+// A runner registered with --work NAME keeps its work folder (job
+// workspaces, the tool cache) across an update, as it keeps _work.
+func TestPipelineUpdateKeepsWorkFolder(t *testing.T) {
+	p := newPipe(t)
+	o := p.options("upd-work")
+	o.Runner.Work = "mywork/jobs"
+	p.mustInstall(o)
+	keep := filepath.Join(p.dir, "mywork", "jobs", "_tool", "keep")
+	if err := os.MkdirAll(filepath.Dir(keep), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keep, []byte("cache"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	newer, _ := p.publishNewer(t)
+	if up, err := p.update(o); err != nil || !up.Updated || up.To != newer.Version {
+		t.Fatalf("update: %+v %v", up, err)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "cache" {
+		t.Errorf("--work folder not kept: %q %v", b, err)
+	}
+}
+
+func TestKeptEntries(t *testing.T) {
+	for work, want := range map[string]string{
+		"": "_work,_diag", "_work": "_work,_diag", "/srv/work": "_work,_diag", "../out": "_work,_diag", ".credentials": "_work,_diag",
+		"w": "_work,_diag,w", "./a/b": "_work,_diag,a",
+	} {
+		if got := strings.Join(keptEntries(&RunnerRecord{Settings: &RegistrationSettings{Work: work}}), ","); got != want {
+			t.Errorf("--work %q: %s, want %s", work, got, want)
+		}
+	}
+}
