@@ -181,10 +181,19 @@ func Update(ctx context.Context, d Deps, o UpdateOptions) (res UpdateResult, err
 			moved = append(moved, name)
 		}
 	}
+	// After the swap, a failure (the old tree's removal: a process the
+	// job left may still write in it) leaves the new tree in place: it
+	// is recorded and started as such, and the error is returned after.
+	var after error
 	if err := commitTree(s.tree, dir, true); err != nil {
-		return res, err
+		if !s.tree.Placed() {
+			return res, err
+		}
+		after = fmt.Errorf("update: the new package is in place, but: %w", err)
+		log.Warn("update: the new package is in place; what came after failed", "dir", dir, "err", err)
 	}
 	committed = true
+	defer func() { err = errors.Join(err, after) }()
 	log.Info(fmt.Sprintf("runner package %s → %s", res.From, res.To), "dir", dir, "from", rec.Package.Filename, "to", s.pkg.Filename)
 	if err := platform.GrantServiceAccess(dir, rec.User); err != nil {
 		return res, fmt.Errorf("update: %w", err)
