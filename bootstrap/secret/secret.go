@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-
-	"github.com/runnerctl/runnerctl/platform"
 )
 
 const redacted = "[REDACTED]"
@@ -17,25 +15,6 @@ type Secret struct{ v string }
 
 // New wraps a value. Surrounding white space (a trailing newline in a file) is dropped.
 func New(v string) Secret { return Secret{v: strings.TrimSpace(v)} }
-
-// MaxFileSize bounds a secret file: a JIT config (the largest secret, a
-// few KiB, at most 256 KiB) fits many times over.
-const MaxFileSize = 1 << 20
-
-// FromFile reads a secret from a file, refusing an empty one, one longer
-// than MaxFileSize and anything but a regular file (a FIFO or a device
-// such as /dev/zero would have root block or read without end).
-func FromFile(path string) (Secret, error) {
-	b, err := platform.ReadRegular(path, MaxFileSize)
-	if err != nil {
-		return Secret{}, fmt.Errorf("read secret file: %w", err)
-	}
-	s := New(string(b))
-	if s.Empty() {
-		return Secret{}, fmt.Errorf("read secret file %s: the file is empty", path)
-	}
-	return s, nil
-}
 
 // Reveal returns the value. Call it only where the value is sent to its
 // one intended consumer (an HTTP header, a child's environment, stdout when
