@@ -61,7 +61,7 @@ func runEnv(env *cmdEnv, args []string) int {
 	defer stop()
 	err := newApp(env).RunContext(ctx, args)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "runnerctl: error: %s\n", env.redactor.Redact(err.Error()))
+		fmt.Fprintf(env.stderr, "runnerctl: error: %s\n", bootstrap.ErrorText(err, env.redactor))
 	}
 	return exitCode(err)
 }

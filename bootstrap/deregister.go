@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
@@ -39,9 +40,12 @@ var errNoDeregistration = errors.New("no API credential and no --remove-token-fi
 // removeRegistration deletes the registration r records. With a remove
 // token: DELETE by the recorded id, authenticated by the token alone (no
 // runner code, nothing read from the runner directory). With the API:
-// by id; when that id is gone, a runner of the same name (an id the
-// record missed) is deleted unless it is online, which would be another
-// host's runner now. Gone already is done.
+// by id. Gone already is done. A runner of the same name that the server
+// still lists when the recorded id is gone is named in a warning, never
+// deleted: nothing on the server says it is this host's (fleets reuse
+// host names; another host's runner that is offline for a reboot, a
+// spot interruption or its own update looks just the same), and the
+// record is all root trusts here.
 func removeRegistration(ctx context.Context, api LifecycleAPI, o UninstallOptions, r *RunnerRecord, log *slog.Logger) error {
 	if o.remover != nil {
 		err := o.remover.DeleteRunnerWithRemoveToken(ctx, r.ID, o.removeToken)
@@ -57,19 +61,14 @@ func removeRegistration(ctx context.Context, api LifecycleAPI, o UninstallOption
 	if err := api.DeleteRunner(ctx, r.ID); !errors.Is(err, github.ErrNotFound) {
 		return err
 	}
+	log.Info("the registration is gone already", "name", r.Name, "id", r.ID)
 	f, err := api.FindRunner(ctx, r.Name)
-	switch {
-	case err != nil:
-		return fmt.Errorf("runner %d is gone; look for %q: %w", r.ID, r.Name, err)
-	case f == nil:
-		log.Info("the registration is gone already", "name", r.Name, "id", r.ID)
-		return nil
-	case f.Status == "online":
-		log.Warn("the recorded id is gone and a runner of the same name is online (another host's): left alone", "name", r.Name, "id", r.ID, "online_id", f.ID)
-		return nil
+	if err != nil || f == nil {
+		return nil // only a warning was at stake
 	}
-	log.Info("the recorded id is gone: deleting the runner of the same name", "name", r.Name, "id", r.ID, "found_id", f.ID)
-	return deregister(ctx, api, f.ID)
+	log.Warn("the recorded id is gone and the server lists another runner of the same name: left alone (nothing says it is this host's, not another host's with the same name); if it is this host's, delete it with: runnerctl runners delete --url "+r.URL+" "+strconv.FormatInt(f.ID, 10),
+		"name", r.Name, "id", r.ID, "other_id", f.ID, "other_status", f.Status)
+	return nil
 }
 
 // uninstallClients is uninstall's API client for the runner in o.Dir (nil

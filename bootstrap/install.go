@@ -394,6 +394,7 @@ func newTree(ctx context.Context, d Deps, o InstallOptions, rec *Record, user st
 		return tree{}, err
 	}
 	warnOldPackageFile(ctx, d, o.Package, src)
+	src = keepNewerPrepared(log, o, rec, src)
 	if rec != nil {
 		// A prepared image older than the server's package: extracted
 		// afresh below, never registered as it is.

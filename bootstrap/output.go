@@ -12,6 +12,7 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/fetch"
 	"github.com/runnerctl/runnerctl/bootstrap/github"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
 	"github.com/runnerctl/runnerctl/platform"
 )
 
@@ -321,4 +322,17 @@ func WriteDoctor(w io.Writer, f Format, checks []Check) error {
 		}
 	}
 	return nil
+}
+
+// ErrorText is err's message as runnerctl prints it last: every known
+// secret redacted, and control characters other than newline and tab
+// (a terminal escape a server's message or a job's file could carry)
+// shown as '?'.
+func ErrorText(err error, r *secret.Redactor) string {
+	return strings.Map(func(c rune) rune {
+		if c != '\n' && c != '\t' && platform.ControlRune(c) {
+			return '?'
+		}
+		return c
+	}, r.Redact(err.Error()))
 }

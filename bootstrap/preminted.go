@@ -117,7 +117,14 @@ func registerRunner(ctx context.Context, d Deps, o InstallOptions, ex runner.Exe
 	if p.jit != nil {
 		for _, name := range []string{".runner", ".credentials", ".credentials_rsaparams"} {
 			if b := p.jit.Files[name]; b != nil {
-				if err := platform.WriteInDir(regDir, name, b, 0o600, -1, -1); err != nil {
+				var err error
+				if name == ".credentials_rsaparams" {
+					b, err = platform.ProtectRunnerKey(b) // as Runner.cs does on Windows
+				}
+				if err == nil {
+					err = platform.WriteInDir(regDir, name, b, 0o600, -1, -1)
+				}
+				if err != nil {
 					if p.MintJIT { // the runner minted here goes with it
 						if derr := deregister(context.WithoutCancel(ctx), api, p.jit.Settings.AgentID); derr != nil {
 							log.Error("could not delete the JIT runner just minted", "id", p.jit.Settings.AgentID, "err", derr)

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -36,8 +38,9 @@ import (
 //     following links, only as a regular file with no other hard link,
 //     1 MiB at most (platform.ReadInDir): root reads nothing there to
 //     decide anything and cannot be made to copy a file the runner user
-//     could not read itself; _work (job workspaces, the tool cache) and
-//     _diag (the runner's logs) are moved, each as one directory entry
+//     could not read itself; _work (job workspaces, the tool cache),
+//     _diag (the runner's logs) and a relative --work folder's top
+//     directory (keptEntries) are moved, each as one directory entry
 //     (a link is moved as the link);
 //   - the staged tree is given to the runner user and exchanged with the
 //     old one, which goes with the staging directory; the service starts.
@@ -48,13 +51,15 @@ import (
 
 // carried are the runner's files that hold its registration and settings,
 // copied from the old tree; their modes in the new one.
-var carried = []struct {
-	name string
-	perm os.FileMode
-}{
+var carried = []carriedFile{
 	{".runner", 0o644}, {".runner_migrated", 0o644},
 	{".credentials", 0o600}, {".credentials_migrated", 0o600}, {".credentials_rsaparams", 0o600},
 	{".env", 0o600}, {".path", 0o644},
+}
+
+type carriedFile struct {
+	name string
+	perm os.FileMode
 }
 
 // UpdateOptions configure Update.
@@ -167,7 +172,7 @@ func Update(ctx context.Context, d Deps, o UpdateOptions) (res UpdateResult, err
 			return res, fmt.Errorf("update: %w", err)
 		}
 	}
-	for _, name := range []string{"_work", "_diag"} {
+	for _, name := range keptEntries(r) {
 		ok, err := moveEntry(dir, s.tree.Dir, name)
 		if err != nil {
 			return res, err
@@ -176,10 +181,19 @@ func Update(ctx context.Context, d Deps, o UpdateOptions) (res UpdateResult, err
 			moved = append(moved, name)
 		}
 	}
+	// After the swap, a failure (the old tree's removal: a process the
+	// job left may still write in it) leaves the new tree in place: it
+	// is recorded and started as such, and the error is returned after.
+	var after error
 	if err := commitTree(s.tree, dir, true); err != nil {
-		return res, err
+		if !s.tree.Placed() {
+			return res, err
+		}
+		after = fmt.Errorf("update: the new package is in place, but: %w", err)
+		log.Warn("update: the new package is in place; what came after failed", "dir", dir, "err", err)
 	}
 	committed = true
+	defer func() { err = errors.Join(err, after) }()
 	log.Info(fmt.Sprintf("runner package %s → %s", res.From, res.To), "dir", dir, "from", rec.Package.Filename, "to", s.pkg.Filename)
 	if err := platform.GrantServiceAccess(dir, rec.User); err != nil {
 		return res, fmt.Errorf("update: %w", err)
@@ -248,6 +262,23 @@ func waitIdle(ctx context.Context, d Deps, r *RunnerRecord, o UpdateOptions) err
 		case <-time.After(every):
 		}
 	}
+}
+
+// keptEntries are the entries of the old tree update moves into the new
+// one: _work and _diag, and the top directory of a --work folder inside
+// the runner directory (--work mywork: the job workspaces and the tool
+// cache are there, not in _work; an absolute one, or one outside the
+// directory, is not in the tree and stays where it is).
+func keptEntries(r *RunnerRecord) []string {
+	out := []string{"_work", "_diag"}
+	if r.Settings == nil || r.Settings.Work == "" || filepath.IsAbs(r.Settings.Work) || filepath.VolumeName(r.Settings.Work) != "" {
+		return out
+	}
+	top, _, _ := strings.Cut(filepath.ToSlash(filepath.Clean(r.Settings.Work)), "/")
+	if top == "." || top == ".." || top == "" || slices.Contains(out, top) || slices.ContainsFunc(carried, func(c carriedFile) bool { return c.name == top }) {
+		return out
+	}
+	return append(out, top)
 }
 
 // moveEntry moves the old tree's name (_work, _diag: one directory

@@ -196,3 +196,87 @@ func TestPipelineUpdateRefusesALink(t *testing.T) {
 		t.Errorf("service %s after the failed update, want running again", st.State)
 	}
 }
+
+// A runner registered with --work NAME keeps its work folder (job
+// workspaces, the tool cache) across an update, as it keeps _work.
+func TestPipelineUpdateKeepsWorkFolder(t *testing.T) {
+	p := newPipe(t)
+	o := p.options("upd-work")
+	o.Runner.Work = "mywork/jobs"
+	p.mustInstall(o)
+	keep := filepath.Join(p.dir, "mywork", "jobs", "_tool", "keep")
+	if err := os.MkdirAll(filepath.Dir(keep), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keep, []byte("cache"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	newer, _ := p.publishNewer(t)
+	if up, err := p.update(o); err != nil || !up.Updated || up.To != newer.Version {
+		t.Fatalf("update: %+v %v", up, err)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "cache" {
+		t.Errorf("--work folder not kept: %q %v", b, err)
+	}
+}
+
+func TestKeptEntries(t *testing.T) {
+	for work, want := range map[string]string{
+		"": "_work,_diag", "_work": "_work,_diag", "/srv/work": "_work,_diag", "../out": "_work,_diag", ".credentials": "_work,_diag",
+		"w": "_work,_diag,w", "./a/b": "_work,_diag,a",
+	} {
+		if got := strings.Join(keptEntries(&RunnerRecord{Settings: &RegistrationSettings{Work: work}}), ","); got != want {
+			t.Errorf("--work %q: %s, want %s", work, got, want)
+		}
+	}
+}
+
+// When the swap is done but the old tree cannot be removed (here a file
+// root cannot unlink: immutable), the new package is in place: update
+// records it and starts the runner (no rollback of what is no longer
+// there), and says what failed.
+func TestPipelineUpdateOldTreeNotRemoved(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: chattr +i")
+	}
+	p := newPipe(t)
+	o := p.options("upd-stuck")
+	p.mustInstall(o)
+	svcName := p.service("upd-stuck")
+	stuck := filepath.Join(p.dir, "stuck")
+	if err := os.WriteFile(stuck, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chattr", "+i", stuck).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i (the file system may not have it): %v %s", err, out)
+	}
+	t.Cleanup(func() {
+		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(p.dir), ".*staging*", "tree", "stuck"))
+		for _, m := range append(matches, stuck) {
+			_ = exec.Command("chattr", "-i", m).Run()
+		}
+		for _, m := range matches {
+			_ = os.RemoveAll(filepath.Dir(filepath.Dir(m)))
+		}
+	})
+	newer, _ := p.publishNewer(t)
+	up, err := p.update(o)
+	if err == nil || !strings.Contains(err.Error(), "the new package is in place") {
+		t.Errorf("update: %v, want the old tree's removal named", err)
+	}
+	if !up.Updated || up.Status != "online" {
+		t.Errorf("update result %+v, want updated and online", up)
+	}
+	if v := listenerVersion(t, p.dir); v != newer.Version {
+		t.Errorf("listener %s, want %s", v, newer.Version)
+	}
+	if rec, err := p.store.Get(p.dir); err != nil || rec.Package.Filename != newer.Filename {
+		t.Errorf("record %+v (%v), want the new package", rec, err)
+	}
+	if got := p.log.with("could not move"); len(got) != 0 {
+		t.Errorf("a rollback ran after the swap: %q", got)
+	}
+	if st, _ := p.svc.Status(svcName); st.State != platform.ServiceRunning {
+		t.Errorf("service %s, want running", st.State)
+	}
+}

@@ -92,6 +92,25 @@ func logPackageChange(log *slog.Logger, dir string, from PackageRecord, to fetch
 	log.Info(fmt.Sprintf("runner package %s → %s", fv, tv), "dir", dir, "from", from.Filename, "to", to.Filename)
 }
 
+// keepNewerPrepared is the package install uses on a prepared tree: the
+// server's, unless the prepared one is newer (a golden image baked against
+// a newer server or mirror than the one it boots against, or a server
+// that lists an old release): that is kept, as update never downgrades a
+// runner, with a warning naming both versions. --package-file and a
+// count group's shared package are used as given.
+func keepNewerPrepared(log *slog.Logger, o InstallOptions, rec *Record, src fetch.Source) fetch.Source {
+	if rec == nil || !rec.Pristine || rec.Package.SHA256 == "" || o.Package.Offline() || o.shared != nil {
+		return src
+	}
+	have, offered := packageVersion(rec.Package.Filename), packageVersion(src.Filename)
+	if compareVersions(offered, have) >= 0 {
+		return src
+	}
+	log.Warn(fmt.Sprintf("the prepared runner package %s is newer than the %s the server offers: kept (runnerctl does not downgrade a runner)", have, offered),
+		"dir", rec.Dir, "prepared", rec.Package.Filename, "server", src.Filename)
+	return fetch.Source{Filename: rec.Package.Filename, SHA256: rec.Package.SHA256}
+}
+
 // warnDisableUpdate says what --disableupdate costs now.
 func warnDisableUpdate(log *slog.Logger, dir string) {
 	log.Warn("--disableupdate: GitHub stops sending jobs to a runner more than 30 days behind its newest release and refuses one below its minimum version: run `runnerctl update --dir " + dir + "` (or `--all`) at least monthly, e.g. from a timer")

@@ -224,3 +224,37 @@ func TestJitter(t *testing.T) {
 		t.Error("a cancelled jitter did not end")
 	}
 }
+
+// A golden image prepared with N+1 that boots against a server offering
+// N (a GHES behind the mirror the image was baked from, or a server that
+// lists an old release) keeps N+1: install registers it in place,
+// downloads nothing and says so; it does not downgrade the runner.
+func TestPipelinePreparedNewerPackageIsKept(t *testing.T) {
+	p := newPipe(t)
+	newer, old := p.publishNewer(t)
+	if _, err := Prepare(context.Background(), p.deps, PrepareOptions{Dir: p.dir, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	data, filename := fakeRunnerPackage(t)
+	osName, arch, err := platform.PackagePlatform("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.srv.SetDownloads([]githubtest.Download{p.origin.Publish(osName, arch, filename, data, "tmp-dl-token-old")})
+	before := len(p.origin.Requests())
+	if res := p.mustInstall(p.options("gold-newer")); res.Status != "online" {
+		t.Fatalf("install: %+v", res)
+	}
+	if n := len(p.origin.Requests()) - before; n != 0 {
+		t.Errorf("%d downloads, want none: the prepared package is kept", n)
+	}
+	if got := p.log.with("the prepared runner package " + newer.Version + " is newer than the " + old + " the server offers: kept"); len(got) != 1 {
+		t.Errorf("log lines %q, want one warning", got)
+	}
+	if rec, err := p.store.Get(p.dir); err != nil || rec == nil || rec.Package.SHA256 != newer.SHA256 {
+		t.Errorf("record %+v (%v), want package %s", rec, err, newer.Filename)
+	}
+	if v := listenerVersion(t, p.dir); v != newer.Version {
+		t.Errorf("the listener in place is %s, want %s", v, newer.Version)
+	}
+}

@@ -25,3 +25,15 @@ func OpenNoFollow(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// ReadRegular reads the file at path, which the caller named, as long as
+// it is a regular file of at most limit bytes (a device or a directory is
+// refused before any read).
+func ReadRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readRegularOpen(f, path, limit)
+}

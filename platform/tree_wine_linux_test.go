@@ -40,11 +40,11 @@ func TestRemoveTreeUnderWine(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(base, "root", "a")); err != nil {
 		t.Fatal(err)
 	}
-	c := p.Command(ctx, exe, "-test.run", "^(TestRemoveTreeFallback|TestRemoveUnderRedirected|TestWithin|TestHideFile|TestAdminsOnlyWrite|TestGrantServiceAccess)$", "-test.v")
+	c := p.Command(ctx, exe, "-test.run", "^(TestRemoveTreeFallback|TestRemoveUnderRedirected|TestWithin|TestHideFile|TestAdminsOnlyWrite|TestGrantServiceAccess|TestProtectRunnerKey)$", "-test.v")
 	c.Env = append(c.Env, `REMOVEUNDER_ROOT=C:\planted\root`)
 	out, err := c.CombinedOutput()
 	t.Logf("%s", out)
-	for _, name := range []string{"TestRemoveTreeFallback", "TestRemoveUnderRedirected", "TestWithin", "TestHideFile", "TestAdminsOnlyWrite"} {
+	for _, name := range []string{"TestRemoveTreeFallback", "TestRemoveUnderRedirected", "TestWithin", "TestHideFile", "TestAdminsOnlyWrite", "TestProtectRunnerKey"} {
 		if !strings.Contains(string(out), "--- PASS: "+name) {
 			t.Errorf("%s did not pass under Wine (%v)", name, err)
 		}

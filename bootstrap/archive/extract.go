@@ -46,6 +46,7 @@ type Staged struct {
 	Bytes   int64
 	wrapper string // .NAME.staging-XXX beside the destination, 0700
 	removed bool
+	placed  bool // the tree was renamed into place (Commit, CommitReplacing)
 }
 
 // Discard removes the wrapper directory and everything in it (os.RemoveAll
@@ -57,6 +58,12 @@ func (s *Staged) Discard() {
 		s.removed = true
 	}
 }
+
+// Placed reports whether the tree was renamed into place: after an error
+// of Commit or CommitReplacing, whether the destination is the new tree
+// all the same (what failed came after: the old tree's removal, its
+// ACL).
+func (s *Staged) Placed() bool { return s != nil && s.placed }
 
 // Chown gives every entry of the staged tree, the tree itself included,
 // to uid:gid: children before their directory, links themselves (never
@@ -91,7 +98,7 @@ func (s *Staged) Commit(dest string) error {
 	if err := platform.RenameDurable(s.Dir, dest); err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
-	s.removed = true
+	s.removed, s.placed = true, true
 	if err := platform.RestrictMovedTree(dest); err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
@@ -125,7 +132,7 @@ func (s *Staged) CommitReplacing(dest string) error {
 	if err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}
-	s.removed = true
+	s.removed, s.placed = true, true
 	if err := platform.RestrictMovedTree(dest); err != nil {
 		return fmt.Errorf("install %s: %w", dest, err)
 	}

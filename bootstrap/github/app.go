@@ -26,6 +26,7 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // GitHub App authentication (design.md step 2). ghinstallation signs the
@@ -75,7 +76,7 @@ func (c Credentials) AppConfig(t Target, log *slog.Logger) (*AppConfig, error) {
 // readAppKey reads a PEM RSA private key (PKCS #1, as GitHub generates
 // them, or PKCS #8). Its errors name the file, never its contents.
 func readAppKey(path string) (*rsa.PrivateKey, error) {
-	b, err := os.ReadFile(path)
+	b, err := platform.ReadRegular(path, maxCredentialFile)
 	if err != nil {
 		return nil, failure.Wrap(failure.Usage, fmt.Errorf("--app-private-key-file: %w", err))
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform"
 )
 
 // Hosts without an API credential (issue 12 item 2): an orchestrator
@@ -21,13 +22,22 @@ import (
 // PAT and App key files); log (may be nil) gets a warning when the file
 // is open to other users.
 func ReadCredentialFile(path, flag string, log *slog.Logger) (secret.Secret, error) {
-	s, err := secret.FromFile(path)
+	b, err := platform.ReadRegular(path, maxCredentialFile)
 	if err != nil {
-		return s, failure.Wrap(failure.Usage, fmt.Errorf("%s: %w", flag, err))
+		return secret.Secret{}, failure.Wrap(failure.Usage, fmt.Errorf("%s: read secret file: %w", flag, err))
+	}
+	s := secret.New(string(b))
+	clear(b)
+	if s.Empty() {
+		return s, failure.Wrap(failure.Usage, fmt.Errorf("%s: read secret file %s: the file is empty", flag, path))
 	}
 	warnShared(path, flag, log)
 	return s, nil
 }
+
+// maxCredentialFile bounds a credential file (a token, a JIT config, an
+// App key): a JIT config, the largest, is a few KiB (at most 256 KiB).
+const maxCredentialFile = 1 << 20
 
 // ConnectTokenOnly returns a client for o.URL that holds no API
 // credential: its calls authenticate with the pre-minted token each one

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 )
@@ -16,19 +15,6 @@ type Secret struct{ v string }
 
 // New wraps a value. Surrounding white space (a trailing newline in a file) is dropped.
 func New(v string) Secret { return Secret{v: strings.TrimSpace(v)} }
-
-// FromFile reads a secret from a file, refusing an empty one.
-func FromFile(path string) (Secret, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Secret{}, fmt.Errorf("read secret file: %w", err)
-	}
-	s := New(string(b))
-	if s.Empty() {
-		return Secret{}, fmt.Errorf("read secret file %s: the file is empty", path)
-	}
-	return s, nil
-}
 
 // Reveal returns the value. Call it only where the value is sent to its
 // one intended consumer (an HTTP header, a child's environment, stdout when

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,27 +37,6 @@ func TestSecretNeverFormats(t *testing.T) {
 		if !strings.Contains(o, redacted) {
 			t.Errorf("placeholder missing: %s", o)
 		}
-	}
-}
-
-func TestFromFile(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "tok")
-	if err := os.WriteFile(p, []byte("  "+value+"\r\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := FromFile(p)
-	if err != nil || s.Reveal() != value {
-		t.Fatalf("FromFile = %q, %v", s.Reveal(), err)
-	}
-	if err := os.WriteFile(p, []byte("\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := FromFile(p); err == nil || !strings.Contains(err.Error(), "empty") {
-		t.Fatalf("empty file: err = %v", err)
-	}
-	if _, err := FromFile(filepath.Join(dir, "missing")); err == nil {
-		t.Fatal("missing file: no error")
 	}
 }
 
