@@ -85,7 +85,7 @@ func TestPipelineUpdateBetweenJobs(t *testing.T) {
 		t.Errorf("re-run over a --disableupdate runner behind the server: %q", got)
 	}
 
-	if err := runnertest.SetKnob(p.dir, runnertest.JobSecondsFile, "1.5"); err != nil {
+	if err := runnertest.SetKnob(p.dir, runnertest.JobSecondsFile, "8"); err != nil { // longer than staging the new package takes under load
 		t.Fatal(err)
 	}
 	p.srv.QueueJob(pipeScope, "upd-1")
@@ -120,7 +120,7 @@ func TestPipelineUpdateBetweenJobs(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(p.dir, "_work", "_tool", "keep")); err != nil || string(b) != "cache" {
 		t.Errorf("_work not kept: %q %v", b, err)
 	}
-	if b, err := os.ReadFile(filepath.Join(p.dir, filepath.FromSlash(runnertest.JobSecondsFile))); err != nil || string(b) != "1.5" {
+	if b, err := os.ReadFile(filepath.Join(p.dir, filepath.FromSlash(runnertest.JobSecondsFile))); err != nil || string(b) != "8" {
 		t.Errorf("_diag not kept: %q %v", b, err)
 	}
 	if fi, err := os.Lstat(filepath.Join(p.dir, ".credentials_rsaparams")); err != nil || fi.Mode().Perm() != 0o600 {
