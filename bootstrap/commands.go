@@ -375,6 +375,11 @@ func RunUninstall(ctx context.Context, e Env, url string, all bool, o UninstallO
 	})
 }
 
+// lifecycleFor is lifecycleAPI for url, as eachRunner's connect.
+func (e Env) lifecycleFor(url string) func(dir string) (*github.Client, error) {
+	return func(dir string) (*github.Client, error) { return e.lifecycleAPI(url, dir) }
+}
+
 // eachRunner runs f for the runner in each of dirs, with the API client
 // connect gives for it, one after the other, and writes the results of
 // those that succeeded; the errors of the others are joined.

@@ -159,22 +159,11 @@ func RunDrain(ctx context.Context, e Env, url string, all bool, o DrainOptions) 
 	if err != nil {
 		return err
 	}
-	var results []DrainResult
-	var errs []error
-	for _, dir := range dirs {
+	return eachRunner(e, dirs, e.lifecycleFor(url), WriteDrain, func(d Deps, dir string) (DrainResult, error) {
 		oo := o
 		oo.Dir = dir
-		res, err := e.drainOne(ctx, url, oo)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		results = append(results, res)
-	}
-	if err := WriteDrain(e.Stdout, e.Format, results); err != nil {
-		return err
-	}
-	return errors.Join(errs...)
+		return Drain(ctx, d, oo)
+	})
 }
 
 // drainOne drains the runner in o.Dir with the client its record names.

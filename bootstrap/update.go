@@ -311,7 +311,7 @@ func RunUpdate(ctx context.Context, e Env, url string, all bool, o UpdateOptions
 	if err != nil {
 		return err
 	}
-	return eachRunner(e, dirs, func(dir string) (*github.Client, error) { return e.lifecycleAPI(url, dir) }, WriteUpdate, func(d Deps, dir string) (UpdateResult, error) {
+	return eachRunner(e, dirs, e.lifecycleFor(url), WriteUpdate, func(d Deps, dir string) (UpdateResult, error) {
 		o.Dir = dir
 		return Update(ctx, d, o)
 	})
