@@ -85,7 +85,7 @@ func newApp(env *cmdEnv) *cli.App {
 		Name:  "runnerctl",
 		Usage: "turn this host into a GitHub Actions self-hosted runner, and remove it cleanly",
 		Description: "Exit codes: 0 ok, 1 unexpected, 2 usage/config, 3 authentication or permission, 4 target not found,\n" +
-			"5 integrity, 6 runner configuration failed, 7 service manager failed, 8 runner not online in time.\n" +
+			"5 integrity, 6 runner configuration failed, 7 service manager failed, 8 runner not online in time (or drain --timeout),\n10 (run only) an ephemeral runner's job is done: the service's root step takes over.\n" +
 			"Every flag can also be set as RUNNERCTL_<FLAG> (RUNNERCTL_URL, RUNNERCTL_MAX_WAIT, ...) or as a key of the\n" +
 			"YAML --config file (default " + platform.DefaultConfigFile() + " when present). Precedence: flag, environment, file.",
 		Version:         version,
