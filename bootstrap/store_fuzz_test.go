@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -23,15 +24,15 @@ func FuzzStoreRead(f *testing.F) {
 	made := time.Date(2026, 11, 25, 9, 46, 0, 0, time.UTC)
 	real := storeData{SchemaVersion: 1, Runnerctl: &BinaryRecord{Path: "/usr/local/bin/runnerctl", Placed: true}, CreatedUsers: []string{"runner"},
 		Runners: []Record{
-			{Dir: "/opt/actions-runner", Package: PackageRecord{Filename: "actions-runner-linux-x64-2.336.0.tar.gz", SHA256: strings.Repeat("ab", 32), URL: "https://github.com/actions/runner/releases/download/v2.336.0/actions-runner-linux-x64-2.336.0.tar.gz"},
+			{Dir: rootedDir("/opt/actions-runner"), Package: PackageRecord{Filename: "actions-runner-linux-x64-2.336.0.tar.gz", SHA256: strings.Repeat("ab", 32), URL: "https://github.com/actions/runner/releases/download/v2.336.0/actions-runner-linux-x64-2.336.0.tar.gz"},
 				User: "runner", MadeAt: made, Runnerctl: "v1.0.0", CA: &TrustedCA{SHA256: strings.Repeat("cd", 32), Installed: "/usr/local/share/ca-certificates/runnerctl-cd.crt"},
 				Runner: &RunnerRecord{URL: "https://github.com/acme/app", APIURL: "https://api.github.com/", Scope: "repository", Name: "ci-1", ID: 42, Labels: []string{"gpu"},
 					Settings: &RegistrationSettings{Group: "Default", Work: "_work"}, Service: "actions.runner.acme-app.ci-1", InstalledAt: made,
 					Ephemeral: true, OnEphemeralExit: platform.EphemeralShutdown, ShutdownCommand: "shutdown -h now"}},
-			{Dir: "/srv/runners/ci-2", Package: PackageRecord{Filename: "actions-runner-osx-arm64-2.336.0.tar.gz", SHA256: strings.Repeat("ef", 32)}, User: "builder", MadeAt: made,
-				Count:  &CountMember{Dir: "/srv/runners", Name: "ci", Index: 2},
+			{Dir: rootedDir("/srv/runners/ci-2"), Package: PackageRecord{Filename: "actions-runner-osx-arm64-2.336.0.tar.gz", SHA256: strings.Repeat("ef", 32)}, User: "builder", MadeAt: made,
+				Count:  &CountMember{Dir: rootedDir("/srv/runners"), Name: "ci", Index: 2},
 				Runner: &RunnerRecord{URL: "https://ghes.example.com/acme", Scope: "organization", Name: "ci-2", ID: 7, Service: "actions.runner.acme.ci-2", Launchd: platform.LaunchAgent, Draining: true}},
-			{Dir: "/opt/prepared", User: `CORP\runner`, Pristine: true},
+			{Dir: rootedDir("/opt/prepared"), User: `CORP\runner`, Pristine: true},
 		}}
 	b, err := json.MarshalIndent(real, "", "  ")
 	if err != nil {
@@ -90,6 +91,14 @@ func FuzzStoreRead(f *testing.F) {
 			t.Fatalf("written back and read:\n%s\nwas\n%s", got, want)
 		}
 	})
+}
+
+// rootedDir is the absolute directory p (slashed, from the root) on this OS.
+func rootedDir(p string) string {
+	if runtime.GOOS == "windows" {
+		return `C:` + filepath.FromSlash(p)
+	}
+	return p
 }
 
 var serviceNameChars = regexp.MustCompile(`^actions\.runner\.[0-9A-Za-z._-]+$`)
