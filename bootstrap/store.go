@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -134,7 +135,9 @@ func (r Record) check() error {
 	if !filepath.IsAbs(r.Dir) || filepath.Clean(r.Dir) != r.Dir {
 		return fmt.Errorf("record for %q: not a clean absolute directory", r.Dir)
 	}
-	if r.User != "" && !userName.MatchString(r.User) {
+	// No user name starts with '-' (useradd and userdel would take it for
+	// an option) or holds a control character (install's CheckText).
+	if r.User != "" && (!userName.MatchString(r.User) || strings.HasPrefix(r.User, "-") || strings.ContainsFunc(r.User, platform.ControlRune)) {
 		return fmt.Errorf("record for %s: user %q is not a user name", r.Dir, r.User)
 	}
 	if r.Runner != nil && r.Runner.Service != "" && !serviceName.MatchString(r.Runner.Service) {

@@ -95,21 +95,30 @@ func (c *Client) ListRunners(ctx context.Context, name string) ([]Runner, error)
 		q.Set("name", name)
 	}
 	var all []Runner
-	for {
-		var page gh.Runners
-		resp, err := c.raw(ctx, http.MethodGet, c.runnersPath("?"+q.Encode()), nil, &page)
+	for page := 1; ; {
+		var got gh.Runners
+		resp, err := c.raw(ctx, http.MethodGet, c.runnersPath("?"+q.Encode()), nil, &got)
 		if err != nil {
 			return nil, c.classify("list runners", err)
 		}
-		for _, r := range page.Runners {
+		for _, r := range got.Runners {
 			all = append(all, fromGH(r))
 		}
 		if resp.NextPage == 0 {
 			return all, nil
 		}
-		q.Set("page", strconv.Itoa(resp.NextPage))
+		// A Link header pointing back (or nowhere new), or a next page
+		// after an empty one, would have the loop ask forever.
+		if resp.NextPage <= page || len(got.Runners) == 0 || resp.NextPage > maxPages {
+			return nil, fmt.Errorf("list runners: page %d of %s (%d runners) says the next page is %d: the server's pagination (Link header) does not end", page, c.target.Describe(), len(got.Runners), resp.NextPage)
+		}
+		page = resp.NextPage
+		q.Set("page", strconv.Itoa(page))
 	}
 }
+
+// maxPages bounds the pages ListRunners follows: a million runners.
+const maxPages = 10_000
 
 // FindRunner returns the runner with this exact name, or nil when there is none.
 func (c *Client) FindRunner(ctx context.Context, name string) (*Runner, error) {

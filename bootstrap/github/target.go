@@ -3,6 +3,7 @@ package github
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -123,6 +124,9 @@ const acceptedShapes = `accepted --url shapes:
   https://HOST/enterprises/SLUG     enterprise runners
 (http:// only to a loopback host, e.g. a local test server, unless --insecure-http)`
 
+// nameChars is what GitHub allows in owner, repository and enterprise names.
+var nameChars = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
 func usageErr(format string, args ...any) error {
 	return failure.Wrap(failure.Usage, fmt.Errorf("parse --url: "+format+"\n"+acceptedShapes, args...))
 }
@@ -161,6 +165,18 @@ func ParseTarget(raw, apiURL string) (Target, error) {
 		t.Kind, t.Org = Organization, parts[0]
 	default:
 		return Target{}, usageErr("%q: the path has %d parts", raw, len(parts))
+	}
+	// Names as GitHub makes them: one path segment each, so that the API
+	// paths built from them stay the target's ("..git" would be repository
+	// "." and "...git" ".."), and the URL kept in the record parses back
+	// to the same target ("a%3Fb" is no name, "b.git.git" would become "b").
+	for _, n := range []string{t.Owner, t.Repo, t.Org, t.Enterprise} {
+		if n != "" && (!nameChars.MatchString(n) || n == "." || n == ".." || strings.HasSuffix(n, ".git")) {
+			return Target{}, usageErr("%q: %q is not a GitHub name (letters, digits, '.', '-', '_'; not ending in .git)", raw, n)
+		}
+	}
+	if t.Kind == Repository && t.Repo == "" {
+		return Target{}, usageErr("%q: the path must name an owner, a repository or an enterprise", raw)
 	}
 	host := strings.ToLower(u.Hostname())
 	web := &url.URL{Scheme: u.Scheme, Host: u.Host}
