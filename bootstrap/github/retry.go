@@ -40,7 +40,7 @@ type RetryPolicy struct {
 	// Now and Jitter are the clock and the random source (tests replace them).
 	Now    func() time.Time
 	Jitter func(max time.Duration) time.Duration
-	// Sleep waits d or until ctx is done; nil is a timer. scripts/fleetsim
+	// Sleep waits d or until ctx is done; nil is backoff.Sleep. scripts/fleetsim
 	// replaces it (and Now) to run on a faster clock.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -256,17 +256,10 @@ func newRetryClient(p RetryPolicy, base http.RoundTripper, log *slog.Logger) htt
 	return &retryablehttp.RoundTripper{Client: rc}
 }
 
-// sleep waits d with p.Sleep, or a timer; it ends early with ctx's error.
+// sleep waits d with p.Sleep, or backoff.Sleep; it ends early with ctx's error.
 func (p RetryPolicy) sleep(ctx context.Context, d time.Duration) error {
 	if p.Sleep != nil {
 		return p.Sleep(ctx, d)
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
+	return backoff.Sleep(ctx, d)
 }

@@ -16,15 +16,17 @@
 // secondary limit: 403 with Retry-After) and -primary per hour (403 with
 // X-RateLimit-Remaining: 0 and X-RateLimit-Reset).
 //
-// Time runs -scale times faster than the wall clock so that a 30 s
-// jitter takes 3 s: the fake's clock (SetClock), the clients' clock
+// Time runs -scale times faster than the wall clock (default 5) so that
+// a 30 s jitter takes 6 s: the fake's clock (SetClock), the clients' clock
 // (RetryPolicy.Now) and every wait (RetryPolicy.Sleep, the --jitter wait)
 // run on one simulated clock, sim = start + scale*(wall - start). So the
 // rate limits, Retry-After, X-RateLimit-Reset, --max-wait and all the
 // figures below are in simulated time, and what a run measures is what
 // the same fleet would see at scale 1 (the requests themselves take
-// scale times longer in simulated time: at 10, a 1 ms loopback request
-// is 10 ms, well under the 50 ms a request gets at 20 requests/s).
+// scale times longer in simulated time: at 5, a 1 ms loopback request
+// is 5 ms, well under the 50 ms a request gets at 20 requests/s; and a
+// busy machine that wakes a goroutine 50 ms late makes it 250 ms late, so
+// the run reports how late its waits ended).
 //
 // It prints the success rate, the (simulated) time until the last host
 // was registered, and the amplification: REST requests the server
@@ -52,6 +54,7 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/github"
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform/backoff"
 )
 
 // maxHosts bounds -hosts: each host is a goroutine with its own
@@ -78,7 +81,7 @@ func main() {
 	var c config
 	flag.IntVar(&c.hosts, "hosts", 200, fmt.Sprintf("hosts booting at once (at most %d)", maxHosts))
 	flag.DurationVar(&c.jitter, "jitter", 0, "install --jitter: each host first waits a random time up to this (simulated)")
-	flag.Float64Var(&c.scale, "scale", 10, "simulated seconds per wall-clock second")
+	flag.Float64Var(&c.scale, "scale", 5, "simulated seconds per wall-clock second")
 	flag.IntVar(&c.rate, "rate", 20, "secondary rate limit: REST requests per second per credential")
 	flag.IntVar(&c.primary, "primary", 5000, "primary rate limit: REST requests per hour per credential (GitHub's for a PAT)")
 	flag.DurationVar(&c.maxWait, "max-wait", 10*time.Minute, "install --max-wait: how long one request may wait to be retried (simulated)")
@@ -97,6 +100,28 @@ func main() {
 type clock struct {
 	start time.Time
 	scale float64
+	late  *samples // how much later than asked the waits ended
+}
+
+// samples collects simulated durations that tell how faithful a run was:
+// a busy machine wakes goroutines late and answers requests slowly, and
+// at a high scale that bunches hosts that should have been spread out.
+type samples struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *samples) add(d time.Duration) { l.mu.Lock(); l.d = append(l.d, d); l.mu.Unlock() }
+
+// summary returns the 99th percentile and the largest sample.
+func (l *samples) summary() (p99, most time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return 0, 0
+	}
+	slices.Sort(l.d)
+	return l.d[len(l.d)*99/100], l.d[len(l.d)-1]
 }
 
 func (c clock) Now() time.Time {
@@ -105,15 +130,16 @@ func (c clock) Now() time.Time {
 
 // Sleep waits d of simulated time.
 func (c clock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(time.Duration(float64(d) / c.scale))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+	from := time.Now()
+	if err := backoff.Sleep(ctx, c.wall(d)); err != nil {
+		return err
 	}
+	c.late.add(c.sim(time.Since(from) - c.wall(d)))
+	return nil
 }
+
+// sim is the simulated length of d on the wall clock.
+func (c clock) sim(d time.Duration) time.Duration { return time.Duration(float64(d) * c.scale) }
 
 // wall is the wall-clock length of d simulated.
 func (c clock) wall(d time.Duration) time.Duration { return time.Duration(float64(d) / c.scale) }
@@ -137,7 +163,8 @@ func run(c config, out io.Writer) error {
 	srv.Config.ErrorLog = nil
 	srv.Start()
 	defer srv.Close()
-	clk := clock{start: time.Now(), scale: c.scale}
+	clk := clock{start: time.Now(), scale: c.scale, late: &samples{}}
+	took := &samples{} // how long each request took
 	srv.SetClock(clk.Now)
 	srv.SetRateLimit(c.primary)
 	srv.SetSecondaryLimit(githubtest.SecondaryLimit{Requests: c.rate, Window: time.Second})
@@ -162,7 +189,7 @@ func run(c config, out io.Writer) error {
 	for i := range c.hosts {
 		wg.Go(func() {
 			<-gate
-			results[i] = host(c, clk, tgt, fmt.Sprintf("host-%04d", i+1), srv.URL, &sent, log)
+			results[i] = host(c, clk, tgt, fmt.Sprintf("host-%04d", i+1), srv.URL, &sent, took, log)
 		})
 	}
 	wallStart := time.Now()
@@ -200,6 +227,14 @@ func run(c config, out io.Writer) error {
 	fmt.Fprintf(out, "REST requests: %d sent (client count %d), %d needed, %d refused by the secondary limit\n",
 		rest, sent.Load(), needed, srv.SecondaryRefused())
 	fmt.Fprintf(out, "amplification: %.2f\n", amp)
+	p99, most := clk.late.summary()
+	r99, rmost := took.summary()
+	fmt.Fprintf(out, "fidelity (simulated): waits ended late by p99 %s, max %s; requests took p99 %s, max %s",
+		p99.Round(time.Millisecond), most.Round(time.Millisecond), r99.Round(time.Millisecond), rmost.Round(time.Millisecond))
+	if p99 > 250*time.Millisecond || r99 > 250*time.Millisecond {
+		fmt.Fprint(out, ": the machine is busy; a lower -scale measures the fleet more faithfully")
+	}
+	fmt.Fprintln(out)
 	keys := make([]string, 0, len(errs))
 	for k := range errs {
 		keys = append(keys, k)
@@ -220,19 +255,25 @@ func run(c config, out io.Writer) error {
 // runnerID is the runner id in a host's error, for grouping errors.
 var runnerID = regexp.MustCompile(`runner \d+`)
 
-// countingTransport counts the requests a host sends (every attempt).
+// countingTransport counts the requests a host sends (every attempt) and
+// times them.
 type countingTransport struct {
 	next http.RoundTripper
 	n    *atomic.Int64
+	took *samples
+	clk  clock
 }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.n.Add(1)
-	return t.next.RoundTrip(req)
+	from := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	t.took.add(t.clk.sim(time.Since(from)))
+	return resp, err
 }
 
 // host does what install asks of the API, bounded by -host-timeout.
-func host(c config, clk clock, tgt github.Target, name, base string, sent *atomic.Int64, log *slog.Logger) hostResult {
+func host(c config, clk clock, tgt github.Target, name, base string, sent *atomic.Int64, took *samples, log *slog.Logger) hostResult {
 	ctx, cancel := context.WithTimeout(context.Background(), clk.wall(c.hostTimeout))
 	defer cancel()
 	tr := http.DefaultTransport.(*http.Transport).Clone() // its own connections
@@ -240,7 +281,7 @@ func host(c config, clk clock, tgt github.Target, name, base string, sent *atomi
 	p := github.DefaultRetryPolicy(c.maxWait)
 	p.Now, p.Sleep, p.RateLimitSpread = clk.Now, clk.Sleep, c.spread
 	api, err := github.New(github.Options{Target: tgt, Token: secret.New(githubtest.Token), Version: "fleetsim",
-		Retry: p, Transport: countingTransport{next: tr, n: sent}, Logger: log.With("host", name)})
+		Retry: p, Transport: countingTransport{next: tr, n: sent, took: took, clk: clk}, Logger: log.With("host", name)})
 	if err != nil {
 		return hostResult{err: err}
 	}
