@@ -31,20 +31,30 @@ type RetryPolicy struct {
 	// MaxWait bounds the total time one request may spend waiting to be
 	// retried. A wait that would pass it ends the retries.
 	MaxWait time.Duration
+	// RateLimitSpread is the first window of random extra wait after a
+	// rate limit that says when to come back (Retry-After,
+	// X-RateLimit-Reset); it doubles (up to twice RateLimitFloor) while the
+	// limit lasts, so that hosts refused together do not all come back
+	// together. scripts/fleetsim chose it (README-fleetsim.md).
+	RateLimitSpread time.Duration
 	// Now and Jitter are the clock and the random source (tests replace them).
 	Now    func() time.Time
 	Jitter func(max time.Duration) time.Duration
+	// Sleep waits d or until ctx is done; nil is backoff.Sleep. scripts/fleetsim
+	// replaces it (and Now) to run on a faster clock.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // DefaultRetryPolicy is what the CLI uses, with MaxWait from --max-wait.
 func DefaultRetryPolicy(maxWait time.Duration) RetryPolicy {
 	return RetryPolicy{
-		MinBackoff:     time.Second,
-		MaxBackoff:     30 * time.Second,
-		MaxAttempts:    8,
-		RateLimitFloor: time.Minute,
-		MaxWait:        maxWait,
-		Now:            time.Now,
+		MinBackoff:      time.Second,
+		MaxBackoff:      30 * time.Second,
+		MaxAttempts:     8,
+		RateLimitFloor:  time.Minute,
+		RateLimitSpread: 8 * time.Second,
+		MaxWait:         maxWait,
+		Now:             time.Now,
 		Jitter: func(max time.Duration) time.Duration {
 			if max <= 0 {
 				return 0
@@ -133,41 +143,61 @@ func peekBody(resp *http.Response) []byte {
 	return b
 }
 
-// decide returns whether to retry and how long to wait first.
-func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, resp *http.Response, err error) (bool, time.Duration, string) {
+// retryWait is how long to wait before the next attempt: at least Min,
+// plus a random part of up to Spread.
+type retryWait struct {
+	Min, Spread time.Duration
+}
+
+// decide returns whether to retry and how long to wait first. A rate
+// limit is waited out as GitHub asks ("Rate limits for the REST API":
+// not before Retry-After, or X-RateLimit-Reset when none is left; at
+// least a minute when neither says; longer and longer while it lasts),
+// plus a random spread that doubles while it lasts: the hosts of a fleet
+// refused in the same second are told the same Retry-After, and without
+// it would all come back in the same second again.
+func (p RetryPolicy) decide(ctx context.Context, st *retryState, attempt int, resp *http.Response, err error) (bool, retryWait, string) {
 	blind := ctx.Value(noBlindRetryKey) == nil
 	if resp != nil {
 		if limited, hdr := p.rateLimitWait(resp); limited {
 			st.limited++
-			wait := hdr
+			w := retryWait{Min: hdr}
 			switch {
 			case hdr == 0:
-				wait = backoff.Exp(p.RateLimitFloor, p.MaxWait, st.limited)
+				w.Min = backoff.Exp(p.RateLimitFloor, p.MaxWait, st.limited)
 			case st.limited > 1:
 				// Still limited after waiting what we were told: back off further.
-				wait = max(hdr, backoff.Exp(p.MinBackoff, p.MaxWait, st.limited-1))
+				w.Min = max(hdr, backoff.Exp(p.MinBackoff, p.MaxWait, st.limited-1))
 			}
-			return true, wait, "rate limited (HTTP " + strconv.Itoa(resp.StatusCode) + ")"
+			w.Spread = backoff.Exp(p.RateLimitSpread, 2*p.RateLimitFloor, st.limited)
+			return true, w, "rate limited (HTTP " + strconv.Itoa(resp.StatusCode) + ")"
 		}
 		if !blind || attempt >= p.MaxAttempts-1 {
-			return false, 0, ""
+			return false, retryWait{}, ""
 		}
 		switch c := resp.StatusCode; {
 		case c >= 500 && c != http.StatusNotImplemented:
-			return true, backoff.Exp(p.MinBackoff, p.MaxBackoff, attempt+1), "HTTP " + strconv.Itoa(c)
+			return true, p.transient(attempt), "HTTP " + strconv.Itoa(c)
 		default:
-			return false, 0, "" // 2xx, 3xx, 401, 404, 422 …: final
+			return false, retryWait{}, "" // 2xx, 3xx, 401, 404, 422 …: final
 		}
 	}
 	if err == nil || !blind || attempt >= p.MaxAttempts-1 || errors.Is(err, errCrossOrigin) {
-		return false, 0, ""
+		return false, retryWait{}, ""
 	}
 	// Errors that another attempt cannot fix (bad TLS trust, bad URL, too
 	// many redirects) are left to retryablehttp's default policy to spot.
 	if retry, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, err); !retry {
-		return false, 0, ""
+		return false, retryWait{}, ""
 	}
-	return true, backoff.Exp(p.MinBackoff, p.MaxBackoff, attempt+1), "network error"
+	return true, p.transient(attempt), "network error"
+}
+
+// transient is the wait after the attempt-th failure that may pass by
+// itself (5xx, a network error): exponential, with a tenth more at random.
+func (p RetryPolicy) transient(attempt int) retryWait {
+	d := backoff.Exp(p.MinBackoff, p.MaxBackoff, attempt+1)
+	return retryWait{Min: d, Spread: d/10 + 50*time.Millisecond}
 }
 
 // newRetryClient wraps base in a retryablehttp client that applies p.
@@ -201,12 +231,12 @@ func newRetryClient(p RetryPolicy, base http.RoundTripper, log *slog.Logger) htt
 		if st == nil {
 			st = &retryState{start: p.Now()}
 		}
-		retry, wait, cause := p.decide(ctx, st, st.attempts, resp, err)
+		retry, rw, cause := p.decide(ctx, st, st.attempts, resp, err)
 		st.attempts++
 		if !retry {
 			return false, nil
 		}
-		wait += p.Jitter(wait/10 + 50*time.Millisecond)
+		wait := rw.Min + p.Jitter(rw.Spread)
 		method, path := "", ""
 		if resp != nil && resp.Request != nil {
 			method, path = resp.Request.Method, resp.Request.URL.Path
@@ -218,14 +248,18 @@ func newRetryClient(p RetryPolicy, base http.RoundTripper, log *slog.Logger) htt
 		}
 		log.Warn("retrying GitHub API request", "method", method, "path", path,
 			"cause", cause, "wait", wait.Round(time.Millisecond), "attempt", st.attempts+1)
-		timer := time.NewTimer(wait)
-		defer timer.Stop()
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-timer.C:
-			return true, nil
+		if err := p.sleep(ctx, wait); err != nil {
+			return false, err
 		}
+		return true, nil
 	}
 	return &retryablehttp.RoundTripper{Client: rc}
+}
+
+// sleep waits d with p.Sleep, or backoff.Sleep; it ends early with ctx's error.
+func (p RetryPolicy) sleep(ctx context.Context, d time.Duration) error {
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d)
+	}
+	return backoff.Sleep(ctx, d)
 }

@@ -56,8 +56,29 @@ func TestDecide(t *testing.T) {
 	for _, tt := range tests {
 		st := &retryState{limited: tt.limited}
 		retry, wait, _ := p.decide(context.Background(), st, tt.attempt, tt.resp, tt.err)
-		if retry != tt.retry || wait != tt.wait {
-			t.Errorf("%s: retry=%v wait=%v, want %v %v", tt.name, retry, wait, tt.retry, tt.wait)
+		if retry != tt.retry || wait.Min != tt.wait {
+			t.Errorf("%s: retry=%v wait=%v, want %v %v", tt.name, retry, wait.Min, tt.retry, tt.wait)
+		}
+	}
+	// The random part: a tenth for a transient failure; for a rate limit a
+	// window that starts at RateLimitSpread and doubles while the limit
+	// lasts (hosts told the same Retry-After must not come back together).
+	for _, tt := range []struct {
+		name    string
+		resp    *http.Response
+		limited int
+		spread  time.Duration
+	}{
+		{"502: a tenth", resp(502, nil, ""), 0, 150 * time.Millisecond},
+		{"first limit", resp(403, map[string]string{"Retry-After": "1"}, ""), 0, 8 * time.Second},
+		{"second limit", resp(403, map[string]string{"Retry-After": "1"}, ""), 1, 16 * time.Second},
+		{"still limited: doubles", resp(429, map[string]string{"Retry-After": "1"}, ""), 3, 64 * time.Second},
+		{"still limited: capped", resp(429, map[string]string{"Retry-After": "1"}, ""), 5, 2 * time.Minute},
+		{"primary reset", resp(403, map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}, ""), 0, 8 * time.Second},
+	} {
+		_, w, _ := p.decide(context.Background(), &retryState{limited: tt.limited}, 0, tt.resp, nil)
+		if w.Spread != tt.spread {
+			t.Errorf("%s: spread %v, want %v", tt.name, w.Spread, tt.spread)
 		}
 	}
 	// A request that must not be retried blindly is retried only when limited.

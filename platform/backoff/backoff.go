@@ -3,11 +3,14 @@
 // retries), bootstrap/fetch (download resumes), bootstrap (waiting for a
 // runner to come online) and service (listener relaunches). It lives
 // under platform, the leaf every side may import (bootstrap and service
-// do not import each other), and imports nothing. Jitter, when wanted, is
+// do not import each other), and imports only the standard library. Jitter, when wanted, is
 // the caller's: the waits here are exact, as the README documents them.
 package backoff
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Exp is the n-th wait of a back-off that doubles from floor and stops at
 // ceil: floor·2^(n-1), never more than ceil. n below 1 counts as 1.
@@ -39,3 +42,15 @@ func (d *Doubling) Next() time.Duration {
 
 // Reset makes the next wait Min again.
 func (d *Doubling) Reset() { d.n = 0 }
+
+// Sleep waits d, or less when ctx is done first (then it returns ctx's error).
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

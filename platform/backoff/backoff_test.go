@@ -1,6 +1,8 @@
 package backoff
 
 import (
+	"context"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -45,5 +47,18 @@ func TestDoubling(t *testing.T) {
 	d.Reset()
 	if w := d.Next(); w != time.Second {
 		t.Fatalf("after Reset: %v, want 1s", w)
+	}
+}
+
+func TestSleep(t *testing.T) {
+	start := time.Now()
+	if err := Sleep(context.Background(), 20*time.Millisecond); err != nil || time.Since(start) < 20*time.Millisecond {
+		t.Errorf("Sleep 20ms: %v after %v", err, time.Since(start))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start = time.Now()
+	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) > time.Minute {
+		t.Errorf("Sleep with a cancelled context: %v after %v", err, time.Since(start))
 	}
 }

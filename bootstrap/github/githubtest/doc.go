@@ -3,7 +3,8 @@
 // net/http/httptest). It keeps a runner registry per scope (repository,
 // organization, enterprise), paginates like GitHub, mints expiring
 // registration and remove tokens, checks credentials, and has fault knobs
-// (5xx, rate limits with Retry-After or X-RateLimit-Reset), hostile-server
+// (5xx, rate limits with Retry-After or X-RateLimit-Reset; a primary limit
+// per hour and a secondary limit per second, ratelimit.go), hostile-server
 // knobs (hostile.go: a downloads list with any file name or checksum, a TLS
 // origin that redirects to plain http) and a request log.
 //

@@ -115,6 +115,7 @@ func (s *Server) api(h scopedHandler) http.HandlerFunc {
 		scope := scopeOf(r)
 		var info tokenInfo
 		var known, exists, limited bool
+		var retryAfter time.Duration
 		var denied int
 		var deniedMsg, accepted string
 		if !s.admit(w, r, func() {
@@ -128,11 +129,18 @@ func (s *Server) api(h scopedHandler) http.HandlerFunc {
 				denied, deniedMsg, accepted = s.installationAllowsLocked(info, scope, r.Method)
 			}
 			limited = s.rateHeadersLocked(w, tok, hasTok && known)
+			if !limited && hasTok && known {
+				retryAfter = s.secondaryLocked("token:" + tok)
+			}
 		}) {
 			return
 		}
 		if limited {
 			writeError(w, http.StatusForbidden, "API rate limit exceeded for this token. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)")
+			return
+		}
+		if retryAfter > 0 {
+			writeSecondaryLimited(w, retryAfter)
 			return
 		}
 		if !hasTok || !known {

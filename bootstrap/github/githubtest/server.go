@@ -102,6 +102,7 @@ type Server struct {
 	offlineAfter time.Duration   // no heartbeat for this long → offline; 0: 3 heartbeats
 	rateLimit    int             // requests per hour per token (GitHub: 5000)
 	rates        map[string]*rateWindow
+	secondary    secondaryState    // ratelimit.go
 	origins      []*Origin         // started by ServeDownloadsOverTLS, stopped by Close
 	moved        map[string][]byte // the bytes those origins serve, by download URL
 	// GitHub Apps (apps.go)
