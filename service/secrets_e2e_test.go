@@ -1,0 +1,396 @@
+package service_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
+	"github.com/runnerctl/runnerctl/bootstrap/runner"
+	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/service"
+)
+
+// namedSecret is a value that must appear nowhere; runnerOwn marks the
+// runner's own credential (decoded from a JIT config), which its
+// .credentials / .credentials_rsaparams legitimately hold.
+type namedSecret struct {
+	name, value string
+	runnerOwn   bool
+}
+
+// secretScan collects the secrets of a lifecycle and what it found:
+// hits name where (file and offset, or pid and argv index / variable
+// name) and which secret, never the value.
+type secretScan struct {
+	secrets []namedSecret
+	hits    []string
+	excused int // the runner's own credential in its own files
+	files   int
+	procs   int
+}
+
+func (s *secretScan) add(name, value string, runnerOwn bool) {
+	value = strings.TrimSpace(value)
+	for _, sec := range s.secrets {
+		if sec.value == value {
+			return
+		}
+	}
+	if value != "" {
+		s.secrets = append(s.secrets, namedSecret{name, value, runnerOwn})
+	}
+}
+
+// minted adds every token srv minted so far (registration and remove
+// tokens, App installation tokens) and returns how many there are.
+func (s *secretScan) minted(srv *githubtest.Server) int {
+	toks := srv.MintedTokens()
+	for _, tok := range toks {
+		s.add("a token the fake minted", tok, false)
+	}
+	return len(toks)
+}
+
+// ownCredential reports whether path is one of the runner's own
+// credential files in one of the runner directories dirs.
+func ownCredential(path string, dirs []string) bool {
+	for _, d := range dirs {
+		if path == filepath.Join(d, ".credentials") || path == filepath.Join(d, ".credentials_rsaparams") {
+			return true
+		}
+	}
+	return false
+}
+
+// data scans b, found at where.
+func (s *secretScan) data(where string, b []byte, ownFile bool) {
+	for _, sec := range s.secrets {
+		i := bytes.Index(b, []byte(sec.value))
+		if i >= 0 && sec.runnerOwn && ownFile {
+			s.excused++
+		} else if i >= 0 {
+			s.hits = append(s.hits, fmt.Sprintf("%s in %s at offset %d", sec.name, where, i))
+		}
+	}
+}
+
+// tree scans every regular file under root (links are not followed);
+// the runner directories' own credential files are checked for every
+// secret but the runner's own credential.
+func (s *secretScan) tree(t *testing.T, root string, runnerDirs []string) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil
+			}
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s.files++
+		s.data(p, b, ownCredential(p, runnerDirs))
+		return nil
+	})
+	if err != nil {
+		t.Errorf("scan %s: %v", root, err)
+	}
+}
+
+// processes scans the argv and environment of every process on the host.
+func (s *secretScan) processes() {
+	pids, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range pids {
+		comm, _ := os.ReadFile(p + "/comm")
+		who := fmt.Sprintf("pid %s (%s)", filepath.Base(p), strings.TrimSpace(string(comm)))
+		argv, err := os.ReadFile(p + "/cmdline")
+		if err != nil {
+			continue // gone
+		}
+		s.procs++
+		for i, a := range bytes.Split(argv, []byte{0}) {
+			s.data(fmt.Sprintf("%s argv[%d]", who, i), a, false)
+		}
+		env, _ := os.ReadFile(p + "/environ")
+		for _, kv := range bytes.Split(env, []byte{0}) {
+			k, _, _ := bytes.Cut(kv, []byte("="))
+			s.data(fmt.Sprintf("%s environment variable %s", who, k), kv, false)
+		}
+	}
+}
+
+// coreDumps names where the kernel would put core dumps of the processes
+// whose argv mentions one of marks (with core_pattern "core": their
+// working directories), and what their core size limit is.
+func coreDumps(marks ...string) (dirs []string, note string, procs int) {
+	pattern, _ := os.ReadFile("/proc/sys/kernel/core_pattern")
+	pat := strings.TrimSpace(string(pattern))
+	var limits []string
+	pids, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range pids {
+		argv, _ := os.ReadFile(p + "/cmdline")
+		mine := false
+		for _, m := range marks {
+			mine = mine || bytes.Contains(argv, []byte(m))
+		}
+		if !mine {
+			continue
+		}
+		procs++
+		if cwd, err := os.Readlink(p + "/cwd"); err == nil {
+			dirs = append(dirs, cwd)
+		}
+		if f, err := os.Open(p + "/limits"); err == nil {
+			sc := bufio.NewScanner(f)
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "Max core file size") {
+					limits = append(limits, filepath.Base(p)+": "+strings.Join(strings.Fields(sc.Text())[4:6], "/"))
+				}
+			}
+			f.Close()
+		}
+	}
+	switch {
+	case strings.HasPrefix(pat, "|"):
+		note = fmt.Sprintf("core_pattern pipes to %q: not a file here", strings.Fields(pat[1:])[0])
+		dirs = nil
+	case filepath.IsAbs(pat):
+		dirs = []string{filepath.Dir(pat)}
+		note = "core_pattern " + pat
+	default:
+		note = fmt.Sprintf("core_pattern %q: relative to the working directories of our processes", pat)
+	}
+	return dirs, fmt.Sprintf("%s; core size limits (soft/hard) of our processes: %s", note, strings.Join(limits, ", ")), procs
+}
+
+// hygieneRun runs runnerctl with args at debug level, with exactly the
+// environment variables extra besides the host's (no API credential
+// unless given), bounded in time; it returns stdout and stderr apart.
+func hygieneRun(t *testing.T, bin string, extra []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append(args, "--log-level", "debug")...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "RUNNERCTL_ACCESS_TOKEN=") && !strings.HasPrefix(kv, "GITHUB_TOKEN=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, extra...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code = 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("runnerctl %s: %v", args[0], err)
+	}
+	return o.String(), e.String(), code
+}
+
+// TestSysVSecretHygiene (issue 13 item 4) runs the lifecycle at debug
+// level with known secrets, on a real SysV service as root: a PAT (from
+// the environment), GitHub App credentials (key file), a pre-minted
+// registration token and remove token (files), a JIT config (file); the
+// registration, remove and installation tokens the fake mints. Then
+// none of them may appear in runnerctl's stdout or stderr, in the argv or
+// environment of any process while the runner is up, in any file under
+// the runner directory (but the runner's own credential in its
+// .credentials / .credentials_rsaparams), the trusted records, the
+// cache, the bin directory, the init script, the service's logs,
+// /run/runnerctl, or a core dump.
+func TestSysVSecretHygiene(t *testing.T) {
+	f, h, tag, user, index, binDir := sysvRunners(t)
+	url := f.srv.URL + "/acme/app"
+	cache := filepath.Join(h.base, "cache")
+	secrets := t.TempDir() // 0700, never scanned: where the operator keeps them
+	var sc secretScan
+
+	// The scanner finds a planted secret (file offset, argv, env name).
+	plant := t.TempDir()
+	probe := secretScan{secrets: []namedSecret{{name: "probe", value: "probe-" + randomHex(8)}}}
+	if err := os.WriteFile(filepath.Join(plant, "log"), []byte("x "+probe.secrets[0].value), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	probe.tree(t, plant, nil)
+	if len(probe.hits) != 1 || !strings.Contains(probe.hits[0], "log at offset 2") || strings.Contains(probe.hits[0], probe.secrets[0].value) {
+		t.Fatalf("the scanner does not report a planted secret as it should: %q", probe.hits)
+	}
+
+	pat := "ghp_hygiene" + randomHex(16)
+	f.srv.AddToken(pat, false)
+	sc.add("the PAT", pat, false)
+	// (githubtest.Token, the fake's default PAT, is not ours to look for:
+	// it is a constant other tests on this host may have in their
+	// environment; this test uses its own.)
+	patEnv := []string{"RUNNERCTL_ACCESS_TOKEN=" + pat}
+
+	key, pemBytes := githubtest.NewAppKey()
+	appID := int64(4200 + time.Now().UnixNano()%1000)
+	f.srv.AddApp(githubtest.App{ID: appID, Slug: "hygiene", Key: &key.PublicKey})
+	f.srv.AddInstallation(githubtest.Installation{AppID: appID, Account: "acme", Permissions: githubtest.AppPermissions})
+	keyFile := filepath.Join(secrets, "app.pem")
+	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sc.add("the App key (PEM)", string(pemBytes), false)
+	for i, line := range strings.Split(string(pemBytes), "\n") {
+		if !strings.HasPrefix(line, "-----") && len(line) >= 32 {
+			sc.add(fmt.Sprintf("the App key (PEM line %d)", i+1), line, false)
+		}
+	}
+
+	var outputs []string // stdout and stderr of every runnerctl run, with a label
+	must := func(extra []string, args ...string) string {
+		t.Helper()
+		o, e, code := hygieneRun(t, f.bin, extra, args...)
+		outputs = append(outputs, args[0]+" stdout", o, args[0]+" stderr", e)
+		if code != 0 {
+			t.Fatalf("runnerctl %s: exit %d\n%s%s", strings.Join(args, " "), code, o, e)
+		}
+		return o
+	}
+	common := []string{"--url", url, "--state-dir", index, "--cache-dir", cache, "--user", user, "--bin-dir", binDir, "--wait", "30s"}
+	local := []string{"--package-file", f.pkg.Path, "--sha256", f.pkg.SHA256}
+
+	// The pre-minted credentials, as an orchestrator mints them: their
+	// stdout is where a token belongs, only stderr is scanned.
+	mint := func(kind string) string {
+		o, e, code := hygieneRun(t, f.bin, patEnv, "token", kind, "--url", url)
+		outputs = append(outputs, "token "+kind+" stderr", e)
+		if code != 0 {
+			t.Fatalf("token %s: exit %d\n%s", kind, code, e)
+		}
+		p := filepath.Join(secrets, kind+".tok")
+		if err := os.WriteFile(p, []byte(o), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	regFile, remFile := mint("registration"), mint("remove")
+
+	jitName := "hyg-jit-" + tag
+	enc, err := f.srv.MintJIT("repos/acme/app", jitName, "self-hosted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jitFile := filepath.Join(secrets, "jit.cfg")
+	if err := os.WriteFile(jitFile, []byte(enc+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sc.add("the JIT config", enc, false)
+	sc.add("a piece of the JIT config", enc[len(enc)/2:len(enc)/2+48], false)
+	jit, err := runner.DecodeJIT(secret.New(enc), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rsa map[string]string
+	if err := json.Unmarshal(bytes.TrimPrefix(jit.Files[".credentials_rsaparams"], []byte("\ufeff")), &rsa); err != nil || rsa["d"] == "" || rsa["credential"] == "" {
+		t.Fatalf("the fake's JIT .credentials_rsaparams: %v %q", err, rsa)
+	}
+	sc.add("the JIT runner's private key", rsa["d"], true)
+	sc.add("the JIT runner's credential", rsa["credential"], true)
+
+	variants := []struct {
+		name            string
+		install, remove []string // flags and environment
+		installEnv      []string
+		removeEnv       []string
+	}{
+		{"pat", nil, nil, patEnv, patEnv},
+		{"app", []string{"--app-id", strconv.FormatInt(appID, 10), "--app-private-key-file", keyFile}, []string{"--app-id", strconv.FormatInt(appID, 10), "--app-private-key-file", keyFile}, nil, nil},
+		{"pre", append([]string{"--registration-token-file", regFile}, local...), []string{"--remove-token-file", remFile}, nil, nil},
+		{"jit", append([]string{"--jitconfig-file", jitFile}, local...), nil, nil, patEnv},
+	}
+	var dirs []string
+	for _, v := range variants {
+		name := "hyg-" + v.name + "-" + tag
+		if v.name == "jit" {
+			name = jitName
+		}
+		dir := filepath.Join(h.base, name)
+		dirs = append(dirs, dir)
+		svc := service.Name("acme-app", name)
+		args := append([]string{"install", "--dir", dir}, common...)
+		if v.name != "jit" {
+			args = append(args, "--name", name)
+		}
+		if o := must(v.installEnv, append(args, v.install...)...); !strings.Contains(outputs[len(outputs)-1], "level=DEBUG") {
+			t.Errorf("%s: install logged nothing at debug level:\n%s%s", v.name, o, outputs[len(outputs)-1])
+		}
+		f.waitStatus(t, name, "online", 30*time.Second)
+		waitLocal(t, h, dir, index, "supervisor: listening since", 30*time.Second)
+		statusArgs := []string{"status", "--dir", dir, "--state-dir", index}
+		if v.name == "app" {
+			statusArgs = append(statusArgs, v.remove...)
+		}
+		must(v.installEnv, statusArgs...)
+
+		// While the runner is up: every process, and every file of it.
+		sc.minted(f.srv)
+		sc.processes()
+		sc.tree(t, dir, dirs)
+		for _, p := range []string{index, cache, binDir, "/etc/init.d/" + svc, "/var/log/" + svc + ".log", "/var/log/" + svc + ".err", "/run/runnerctl"} {
+			sc.tree(t, p, dirs)
+		}
+		cores, note, procs := coreDumps(dir, svc)
+		t.Logf("%s: core dumps: %s", v.name, note)
+		if procs == 0 {
+			t.Errorf("%s: no process of the service found in /proc: the scan saw nothing of ours", v.name)
+		}
+		for _, d := range append(cores, dir) {
+			matches, _ := filepath.Glob(filepath.Join(d, "core*"))
+			for _, m := range matches {
+				t.Logf("%s: core dump %s", v.name, m)
+				sc.tree(t, m, dirs)
+			}
+		}
+
+		if v.name == "jit" && sc.excused == 0 {
+			t.Errorf("the JIT runner's credential is not in its own credential files: the scan of %s missed them", dir)
+		}
+		must(v.removeEnv, append([]string{"uninstall", "--dir", dir, "--state-dir", index}, v.remove...)...)
+		noTrace(t, h, f, dir, name, []string{"/etc/init.d/" + svc})
+	}
+	// After: what stays on the host.
+	minted := sc.minted(f.srv)
+	for _, p := range []string{index, cache, binDir, "/run/runnerctl"} {
+		sc.tree(t, p, dirs)
+	}
+	for i := 0; i < len(outputs); i += 2 {
+		sc.data("runnerctl "+outputs[i], []byte(outputs[i+1]), false)
+	}
+	t.Logf("secrets: %d known values (%d minted by the fake); scanned %d files and the argv and environment of %d processes (4 times), %d outputs of runnerctl; the runner's own credential seen (and allowed) %d times in its .credentials*",
+		len(sc.secrets), minted, sc.files, sc.procs, len(outputs)/2, sc.excused)
+	if minted < 4 {
+		t.Errorf("the fake minted %d tokens, want at least 4 (registration and remove tokens, App installation tokens)", minted)
+	}
+	for _, hit := range sc.hits {
+		t.Errorf("secret found: %s", hit)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
