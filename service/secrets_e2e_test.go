@@ -3,7 +3,6 @@ package service_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -181,48 +180,95 @@ func coreDumps(marks ...string) (dirs []string, note string, procs int) {
 	return dirs, fmt.Sprintf("%s; core size limits (soft/hard) of our processes: %s", note, strings.Join(limits, ", ")), procs
 }
 
-// hygieneRun runs runnerctl with args at debug level, with exactly the
-// environment variables extra besides the host's (no API credential
-// unless given), bounded in time; it returns stdout and stderr apart.
-func hygieneRun(t *testing.T, bin string, extra []string, args ...string) (stdout, stderr string, code int) {
+// hygieneHost is where the hygiene lifecycle runs. Paths are as the
+// host sees them; root is where its "/" is in this test's view ("" for
+// this machine, /proc/PID/root for a container).
+type hygieneHost struct {
+	host
+	root string
+	// command is runnerctl with args and, of the credential variables,
+	// exactly those in extra.
+	command func(extra []string, args ...string) *exec.Cmd
+	// base holds the runner directories; secrets (0700, never scanned) the
+	// operator's credential files; pkg is the runner package.
+	base, index, cache, binDir, user, secrets, pkg string
+	// files are service svc's definition and logs; trees, more places to
+	// scan (/run/runnerctl, the journal's files).
+	files func(svc string) []string
+	trees []string
+	// journal is everything journald holds ("" without one).
+	journal func() string
+}
+
+// run runs runnerctl at debug level, bounded in time, and returns its
+// stdout and stderr apart.
+func (hh hygieneHost) run(t *testing.T, extra []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(args, "--log-level", "debug")...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "RUNNERCTL_ACCESS_TOKEN=") && !strings.HasPrefix(kv, "GITHUB_TOKEN=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, extra...)
+	cmd := hh.command(extra, append(args, "--log-level", "debug")...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	code = 0
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("runnerctl %s: %v", args[0], err)
+	}
+	timer := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
+		return o.String(), e.String(), ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("runnerctl %s: %v", args[0], err)
 	}
-	return o.String(), e.String(), code
+	return o.String(), e.String(), 0
+}
+
+// write writes a file of the host (mode 0600).
+func (hh hygieneHost) write(t *testing.T, p string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(hh.root+p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestSysVSecretHygiene (issue 13 item 4) runs the lifecycle at debug
-// level with known secrets, on a real SysV service as root: a PAT (from
-// the environment), GitHub App credentials (key file), a pre-minted
-// registration token and remove token (files), a JIT config (file); the
-// registration, remove and installation tokens the fake mints. Then
-// none of them may appear in runnerctl's stdout or stderr, in the argv or
-// environment of any process while the runner is up, in any file under
-// the runner directory (but the runner's own credential in its
-// .credentials / .credentials_rsaparams), the trusted records, the
-// cache, the bin directory, the init script, the service's logs,
-// /run/runnerctl, or a core dump.
+// level with known secrets, on a real SysV service as root: see
+// secretHygiene.
 func TestSysVSecretHygiene(t *testing.T) {
 	f, h, tag, user, index, binDir := sysvRunners(t)
+	secretHygiene(t, f, tag, hygieneHost{
+		host: h,
+		command: func(extra []string, args ...string) *exec.Cmd {
+			cmd := exec.Command(f.bin, args...)
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "RUNNERCTL_ACCESS_TOKEN=") && !strings.HasPrefix(kv, "GITHUB_TOKEN=") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			cmd.Env = append(cmd.Env, extra...)
+			return cmd
+		},
+		base: h.base, index: index, cache: filepath.Join(h.base, "cache"), binDir: binDir, user: user,
+		secrets: t.TempDir(), pkg: f.pkg.Path,
+		files: func(svc string) []string {
+			return []string{"/etc/init.d/" + svc, "/var/log/" + svc + ".log", "/var/log/" + svc + ".err"}
+		},
+		trees: []string{"/run/runnerctl"},
+	})
+}
+
+// secretHygiene runs install, status and uninstall at debug level with
+// known secrets on hh: a PAT (from the environment), GitHub App
+// credentials (key file), a pre-minted registration token and remove
+// token (files), a JIT config (file); and the registration, remove and
+// installation tokens the fake mints. None of them may appear in
+// runnerctl's stdout or stderr, in the argv or environment of any
+// process while the runner is up, in any file under the runner directory
+// (but the runner's own credential in its .credentials /
+// .credentials_rsaparams), the trusted records, the cache, the bin
+// directory, the service's definition and logs, hh's other trees and
+// journal, or a core dump.
+func secretHygiene(t *testing.T, f fixture, tag string, hh hygieneHost) {
 	url := f.srv.URL + "/acme/app"
-	cache := filepath.Join(h.base, "cache")
-	secrets := t.TempDir() // 0700, never scanned: where the operator keeps them
+	index, cache, binDir, secrets := hh.index, hh.cache, hh.binDir, hh.secrets
 	var sc secretScan
 
 	// The scanner finds a planted secret (file offset, argv, env name).
@@ -249,9 +295,7 @@ func TestSysVSecretHygiene(t *testing.T) {
 	f.srv.AddApp(githubtest.App{ID: appID, Slug: "hygiene", Key: &key.PublicKey})
 	f.srv.AddInstallation(githubtest.Installation{AppID: appID, Account: "acme", Permissions: githubtest.AppPermissions})
 	keyFile := filepath.Join(secrets, "app.pem")
-	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	hh.write(t, keyFile, pemBytes)
 	sc.add("the App key (PEM)", string(pemBytes), false)
 	for i, line := range strings.Split(string(pemBytes), "\n") {
 		if !strings.HasPrefix(line, "-----") && len(line) >= 32 {
@@ -262,28 +306,26 @@ func TestSysVSecretHygiene(t *testing.T) {
 	var outputs []string // stdout and stderr of every runnerctl run, with a label
 	must := func(extra []string, args ...string) string {
 		t.Helper()
-		o, e, code := hygieneRun(t, f.bin, extra, args...)
+		o, e, code := hh.run(t, extra, args...)
 		outputs = append(outputs, args[0]+" stdout", o, args[0]+" stderr", e)
 		if code != 0 {
 			t.Fatalf("runnerctl %s: exit %d\n%s%s", strings.Join(args, " "), code, o, e)
 		}
 		return o
 	}
-	common := []string{"--url", url, "--state-dir", index, "--cache-dir", cache, "--user", user, "--bin-dir", binDir, "--wait", "30s"}
-	local := []string{"--package-file", f.pkg.Path, "--sha256", f.pkg.SHA256}
+	common := []string{"--url", url, "--state-dir", index, "--cache-dir", cache, "--user", hh.user, "--bin-dir", binDir, "--wait", "30s"}
+	local := []string{"--package-file", hh.pkg, "--sha256", f.pkg.SHA256}
 
 	// The pre-minted credentials, as an orchestrator mints them: their
 	// stdout is where a token belongs, only stderr is scanned.
 	mint := func(kind string) string {
-		o, e, code := hygieneRun(t, f.bin, patEnv, "token", kind, "--url", url)
+		o, e, code := hh.run(t, patEnv, "token", kind, "--url", url)
 		outputs = append(outputs, "token "+kind+" stderr", e)
 		if code != 0 {
 			t.Fatalf("token %s: exit %d\n%s", kind, code, e)
 		}
 		p := filepath.Join(secrets, kind+".tok")
-		if err := os.WriteFile(p, []byte(o), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		hh.write(t, p, []byte(o))
 		return p
 	}
 	regFile, remFile := mint("registration"), mint("remove")
@@ -294,9 +336,7 @@ func TestSysVSecretHygiene(t *testing.T) {
 		t.Fatal(err)
 	}
 	jitFile := filepath.Join(secrets, "jit.cfg")
-	if err := os.WriteFile(jitFile, []byte(enc+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	hh.write(t, jitFile, []byte(enc+"\n"))
 	sc.add("the JIT config", enc, false)
 	sc.add("a piece of the JIT config", enc[len(enc)/2:len(enc)/2+48], false)
 	jit, err := runner.DecodeJIT(secret.New(enc), url)
@@ -321,14 +361,15 @@ func TestSysVSecretHygiene(t *testing.T) {
 		{"pre", append([]string{"--registration-token-file", regFile}, local...), []string{"--remove-token-file", remFile}, nil, nil},
 		{"jit", append([]string{"--jitconfig-file", jitFile}, local...), nil, nil, patEnv},
 	}
-	var dirs []string
+	var dirs []string // the runner directories, as this test sees them
+	scan := func(p string) { sc.tree(t, hh.root+p, dirs) }
 	for _, v := range variants {
 		name := "hyg-" + v.name + "-" + tag
 		if v.name == "jit" {
 			name = jitName
 		}
-		dir := filepath.Join(h.base, name)
-		dirs = append(dirs, dir)
+		dir := filepath.Join(hh.base, name)
+		dirs = append(dirs, hh.root+dir)
 		svc := service.Name("acme-app", name)
 		args := append([]string{"install", "--dir", dir}, common...)
 		if v.name != "jit" {
@@ -338,7 +379,7 @@ func TestSysVSecretHygiene(t *testing.T) {
 			t.Errorf("%s: install logged nothing at debug level:\n%s%s", v.name, o, outputs[len(outputs)-1])
 		}
 		f.waitStatus(t, name, "online", 30*time.Second)
-		waitLocal(t, h, dir, index, "supervisor: listening since", 30*time.Second)
+		waitLocal(t, hh.host, dir, index, "supervisor: listening since", 30*time.Second)
 		statusArgs := []string{"status", "--dir", dir, "--state-dir", index}
 		if v.name == "app" {
 			statusArgs = append(statusArgs, v.remove...)
@@ -348,9 +389,8 @@ func TestSysVSecretHygiene(t *testing.T) {
 		// While the runner is up: every process, and every file of it.
 		sc.minted(f.srv)
 		sc.processes()
-		sc.tree(t, dir, dirs)
-		for _, p := range []string{index, cache, binDir, "/etc/init.d/" + svc, "/var/log/" + svc + ".log", "/var/log/" + svc + ".err", "/run/runnerctl"} {
-			sc.tree(t, p, dirs)
+		for _, p := range append(append([]string{dir, index, cache, binDir}, hh.files(svc)...), hh.trees...) {
+			scan(p)
 		}
 		cores, note, procs := coreDumps(dir, svc)
 		t.Logf("%s: core dumps: %s", v.name, note)
@@ -358,7 +398,7 @@ func TestSysVSecretHygiene(t *testing.T) {
 			t.Errorf("%s: no process of the service found in /proc: the scan saw nothing of ours", v.name)
 		}
 		for _, d := range append(cores, dir) {
-			matches, _ := filepath.Glob(filepath.Join(d, "core*"))
+			matches, _ := filepath.Glob(filepath.Join(hh.root+d, "core*"))
 			for _, m := range matches {
 				t.Logf("%s: core dump %s", v.name, m)
 				sc.tree(t, m, dirs)
@@ -369,12 +409,15 @@ func TestSysVSecretHygiene(t *testing.T) {
 			t.Errorf("the JIT runner's credential is not in its own credential files: the scan of %s missed them", dir)
 		}
 		must(v.removeEnv, append([]string{"uninstall", "--dir", dir, "--state-dir", index}, v.remove...)...)
-		noTrace(t, h, f, dir, name, []string{"/etc/init.d/" + svc})
+		noTrace(t, hh.host, f, dir, name, hh.files(svc))
 	}
 	// After: what stays on the host.
 	minted := sc.minted(f.srv)
-	for _, p := range []string{index, cache, binDir, "/run/runnerctl"} {
-		sc.tree(t, p, dirs)
+	for _, p := range append([]string{index, cache, binDir}, hh.trees...) {
+		scan(p)
+	}
+	if hh.journal != nil {
+		sc.data("the journal", []byte(hh.journal()), false)
 	}
 	for i := 0; i < len(outputs); i += 2 {
 		sc.data("runnerctl "+outputs[i], []byte(outputs[i+1]), false)
