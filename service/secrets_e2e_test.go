@@ -437,3 +437,44 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// TestSystemdSecretHygiene is secretHygiene in a booted systemd
+// container: the unit file, the journal's files and everything journalctl
+// shows (all fields) are scanned too; processes are scanned from this
+// host's /proc, files through the container's root.
+func TestSystemdSecretHygiene(t *testing.T) {
+	f, c := systemdHost(t)
+	root := fmt.Sprintf("/proc/%d/root", c.pid1)
+	if out, code := c.sh("mkdir -p -m 0700 /root/hyg && mkdir -p -m 0755 /srv/hyg"); code != 0 {
+		t.Fatal(out)
+	}
+	data, err := os.ReadFile(f.pkg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := "/var/tmp/" + f.pkg.Filename
+	if err := os.WriteFile(root+pkg, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	secretHygiene(t, f, strconv.FormatInt(time.Now().UnixNano()%1e6, 36), hygieneHost{
+		host: c,
+		root: root,
+		command: func(extra []string, args ...string) *exec.Cmd {
+			// nsenter keeps its environment: no secret in any argv.
+			cmd := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(c.pid1), "-a", c.bin}, args...)...)
+			cmd.Env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"}, extra...)
+			return cmd
+		},
+		base: "/srv/hyg", index: "/var/lib/runnerctl", cache: "/var/cache/runnerctl", binDir: "/usr/local/bin", user: "runner",
+		secrets: "/root/hyg", pkg: pkg,
+		files: func(svc string) []string { return []string{"/etc/systemd/system/" + svc + ".service"} },
+		trees: []string{"/run/runnerctl", "/run/log/journal", "/var/log/journal"},
+		journal: func() string {
+			out, _ := c.sh("journalctl --no-pager --all -o verbose")
+			if !strings.Contains(out, "Listening for Jobs") {
+				t.Errorf("the journal does not hold the services' output (no \"Listening for Jobs\"): %d bytes", len(out))
+			}
+			return out
+		},
+	})
+}
