@@ -153,8 +153,7 @@ func newApp(env *cmdEnv) *cli.App {
 			cmd("update", updateUsage, updateText, updateFlags(), runUpdate),
 			cmd("run", "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
 				"runnerctl run --dir D     (what the installed service runs; run it yourself after install --no-service)",
-				append(commonFlags(), strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
-					strFlag("service", "the service this supervisor runs as (set by install): names its status file", ""), ephemeralFlags()[0]), runRun),
+				runFlags(), runRun),
 			{Name: "token", Usage: "mint a registration or remove token (printed: it is what you asked for)", Action: needSubcommand,
 				Subcommands: []*cli.Command{
 					cmd("registration", "mint a registration token (valid for one hour)", "runnerctl token registration --url https://github.com/ORG [--output json]",
@@ -385,21 +384,4 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Preminted:       bootstrap.Preminted{RegistrationTokenFile: c.String("registration-token-file"), JITConfigFile: c.String("jitconfig-file"), MintJIT: c.Bool("jit")},
 		OnEphemeralExit: platform.EphemeralExit(c.String("on-ephemeral-exit")), ShutdownCommand: c.String("shutdown-command"),
 	}
-}
-
-// runRun is the service's entry point: the supervisor of service.
-func runRun(c *cli.Context, e bootstrap.Env) error {
-	p, err := bootstrap.PlanRun(e, c.String("dir"), c.String("service"))
-	if err != nil {
-		return err
-	}
-	if _, err := service.StatusFile(p.Name); c.String("service") != "" && err != nil {
-		return failure.Wrap(failure.Usage, fmt.Errorf("run: --service: %w", err))
-	}
-	e.Log.Info("supervising the runner listener", "dir", p.Dir, "user", p.User)
-	err = service.Run(p.Name, &service.Supervisor{Dir: p.Dir, User: p.User, Log: e.Log, Output: e.Redactor.Writer(os.Stderr), Service: c.String("service"), EphemeralDone: ephemeralDone(c)})
-	if errors.Is(err, service.ErrStopped) {
-		return failure.Wrap(failure.RunnerConfig, err)
-	}
-	return err
 }
