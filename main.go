@@ -282,7 +282,7 @@ func runnerDirFlags() []cli.Flag {
 }
 
 func installFlags() []cli.Flag {
-	return slices.Concat(packageFlags(), runnerDirFlags(), ephemeralFlags(), []cli.Flag{
+	return slices.Concat(packageFlags(), runnerDirFlags(), ephemeralFlags(), []cli.Flag{metricsFlag(),
 		strFlag("name", "the runner's name (default: the host name)", ""),
 		listFlag("labels", "custom labels (comma-separated or repeated)"),
 		boolFlag("no-default-labels", "drop self-hosted, the OS and the architecture labels (needs --labels)"),
@@ -379,7 +379,7 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Package: packageOptions(c), Dir: c.String("dir"), User: c.String("user"), AllowRoot: c.Bool("allow-root"),
 		Runner: runner.Config{Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
 			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"), DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace")},
-		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"), Jitter: c.Duration("jitter"),
+		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), MetricsAddr: c.String("metrics-addr"), Wait: c.Duration("wait"), Jitter: c.Duration("jitter"),
 		KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"), Count: c.Int("count"),
 		Preminted:       bootstrap.Preminted{RegistrationTokenFile: c.String("registration-token-file"), JITConfigFile: c.String("jitconfig-file"), MintJIT: c.Bool("jit")},
 		OnEphemeralExit: platform.EphemeralExit(c.String("on-ephemeral-exit")), ShutdownCommand: c.String("shutdown-command"),

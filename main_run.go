@@ -21,7 +21,7 @@ func runFlags() []cli.Flag {
 
 // metricsFlag is run's and install's (which passes it to run in the service).
 func metricsFlag() cli.Flag {
-	return strFlag("metrics-addr", "serve Prometheus /metrics and /healthz on this loopback HOST:PORT (e.g. 127.0.0.1:9252; off by default)", "")
+	return strFlag("metrics-addr", "serve Prometheus /metrics and /healthz on this loopback HOST:PORT (e.g. 127.0.0.1:9252; none by default); install: the service's (--count: one port each from PORT up), kept by a re-install, off drops it", "")
 }
 
 // runRun is the service's entry point: the supervisor of service.
@@ -34,7 +34,7 @@ func runRun(c *cli.Context, e bootstrap.Env) error {
 		return failure.Wrap(failure.Usage, fmt.Errorf("run: --service: %w", err))
 	}
 	if a := c.String("metrics-addr"); a != "" {
-		if err := service.CheckMetricsAddr(a); err != nil {
+		if err := platform.CheckMetricsAddr(a); err != nil {
 			return failure.Wrap(failure.Usage, fmt.Errorf("run: %w", err))
 		}
 	}

@@ -12,28 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/runnerctl/runnerctl/platform"
 )
-
-// CheckMetricsAddr checks a --metrics-addr: host:port with a loopback
-// host (127.0.0.1, ::1, localhost). The endpoint has no authentication
-// and names the job running: to scrape from another host, put an
-// authenticating proxy in front of it.
-func CheckMetricsAddr(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("--metrics-addr %q: want HOST:PORT: %w", addr, err)
-	}
-	if port == "" {
-		return fmt.Errorf("--metrics-addr %q: no port", addr)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("--metrics-addr %q: not a loopback address (127.0.0.1, ::1, localhost): the endpoint has no authentication", addr)
-	}
-	return nil
-}
 
 // statusCollector exports the supervisor's status as Prometheus metrics.
 type statusCollector struct {
@@ -106,7 +86,7 @@ func metricsHandler(st *statusWriter) http.Handler {
 // serveMetrics serves metricsHandler on the loopback address addr until
 // the returned stop is called.
 func serveMetrics(addr string, st *statusWriter, log *slog.Logger) (stop func(), err error) {
-	if err := CheckMetricsAddr(addr); err != nil {
+	if err := platform.CheckMetricsAddr(addr); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	ln, err := net.Listen("tcp", addr)

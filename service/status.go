@@ -98,6 +98,27 @@ func (s *SupervisorStatus) String() string {
 	return b.String()
 }
 
+// view is what status shows of s; current: s is the running
+// supervisor's (else the listener's pid and uptime are not shown).
+func (s *SupervisorStatus) view(current bool) *platform.SupervisorView {
+	v := &platform.SupervisorView{State: printable(s.State, 20), Current: current, Restarts: s.Restarts,
+		LastExit: printable(s.LastExit, 60), JobsRun: s.JobsRun, CurrentJob: printable(s.CurrentJob, 100), LastError: printable(s.LastError, 300)}
+	if s.LastExitCode != nil {
+		c := *s.LastExitCode
+		v.LastExitCode = &c
+	}
+	if current && s.ListenerPID != 0 {
+		v.ListenerPID, v.ListenerStarted = s.ListenerPID, s.ListenerStarted
+		if !s.ListenerStarted.IsZero() {
+			v.UptimeSeconds = int64(time.Since(s.ListenerStarted).Seconds())
+		}
+	}
+	if !current {
+		v.CurrentJob = ""
+	}
+	return v
+}
+
 // printable replaces control characters (a terminal escape) with '?' and
 // cuts s to max runes.
 func printable(s string, max int) string {
