@@ -3,9 +3,6 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -153,7 +150,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 		common = append(common, "--bin-dir", binDir)
 	}
 	ci, bad1, late1, closed1 := "ci-"+tag, "bad-"+tag, "late-"+tag, "closed-"+tag
-	metrics := freeLoopbackAddr(t)
+	metrics := platformtest.FreeLoopbackAddr(t)
 	install := append([]string{"install", "--name", ci, "--labels", "gpu,big", "--dir", dir, "--wait", "30s", "--metrics-addr", metrics}, common...)
 	svcName := service.Name("acme-app", ci)
 	priv := h.operatorCopy()
@@ -246,10 +243,10 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	t.Logf("listener killed: online again %s after it showed offline", back.Round(time.Millisecond))
 	// The service's supervisor serves --metrics-addr: the restart counter
 	// went up, with the exit's meaning; /healthz is ready again.
-	scraped := scrape(t, "http://"+metrics+"/metrics", 200, "runnerctl_listener_restarts_total 1\n", "runnerctl_listener_up 1\n",
+	scraped := platformtest.Scrape(t, "http://"+metrics+"/metrics", 30*time.Second, 200, "runnerctl_listener_restarts_total 1\n", "runnerctl_listener_up 1\n",
 		`runnerctl_listener_last_exit_code{meaning="killed by a signal"} -1`, "runnerctl_jobs_total 0\n", `runnerctl_runner_info{version="`)
-	t.Logf("metrics after the kill:\n%s", grepPrefix(scraped, "runnerctl_"))
-	scrape(t, "http://"+metrics+"/healthz", 200, "listening")
+	t.Logf("metrics after the kill:\n%s", platformtest.LinesWith(scraped, "runnerctl_"))
+	platformtest.Scrape(t, "http://"+metrics+"/healthz", 30*time.Second, 200, "listening")
 
 	// status sees the service running, its supervisor listening, its
 	// view of the listener, and the server's view.
@@ -596,51 +593,4 @@ func systemdHost(t *testing.T) (fixture, container) {
 	}
 	t.Logf("systemd booted in %s", time.Since(start).Round(time.Millisecond))
 	return f, c
-}
-
-// freeLoopbackAddr is a loopback address with a port free a moment ago.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// scrape GETs url until it answers code with a body holding every one
-// of want, for up to 30 s, and returns the body.
-func scrape(t *testing.T, url string, code int, want ...string) string {
-	t.Helper()
-	var got string
-	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get(url)
-		if err != nil {
-			got = err.Error()
-			continue
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		got = fmt.Sprintf("%d\n%s", resp.StatusCode, b)
-		ok := resp.StatusCode == code
-		for _, w := range want {
-			ok = ok && strings.Contains(string(b), w)
-		}
-		if ok {
-			return string(b)
-		}
-	}
-	t.Fatalf("GET %s: want %d with %q, got %s", url, code, want, got)
-	return ""
-}
-
-func grepPrefix(s, prefix string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

@@ -81,7 +81,7 @@ func TestSupervisorIdleFootprint(t *testing.T) {
 		args := []string{"run", "--dir", dir, "--state-dir", state}
 		what := "without --metrics-addr"
 		if withMetrics {
-			args, what = append(args, "--metrics-addr", freeLoopbackAddr(t)), "with --metrics-addr (not scraped)"
+			args, what = append(args, "--metrics-addr", platformtest.FreeLoopbackAddr(t)), "with --metrics-addr (not scraped)"
 		}
 		t.Run(what, func(t *testing.T) { idleFootprint(t, f, dir, args) })
 	}

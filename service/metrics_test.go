@@ -1,12 +1,13 @@
 package service
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 func TestParseListenerLine(t *testing.T) {
@@ -65,16 +66,11 @@ func TestMetricsHandler(t *testing.T) {
 	srv := httptest.NewServer(metricsHandler(st))
 	defer srv.Close()
 	get := func(path string) (int, string) {
-		resp, err := http.Get(srv.URL + path)
+		c, body, err := platformtest.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, string(b)
+		return c, body
 	}
 	if c, body := get("/healthz"); c != http.StatusServiceUnavailable || !strings.Contains(body, "starting") {
 		t.Errorf("/healthz while starting: %d %q", c, body)
