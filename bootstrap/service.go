@@ -64,7 +64,7 @@ func metricsAddr(flag string, noService bool, rec *Record) (string, error) {
 	case flag == "":
 		return "", nil
 	case noService:
-		return "", failure.Wrap(failure.Usage, errors.New("--metrics-addr: --no-service installs no service: give it to `runnerctl run`"))
+		return "", failure.Wrap(failure.Usage, errors.New("install: --metrics-addr: --no-service installs no service: give it to `runnerctl run`"))
 	}
 	if err := platform.CheckMetricsAddr(flag); err != nil {
 		return "", failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
