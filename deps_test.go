@@ -35,6 +35,7 @@ var shipped = [][2]string{
 var thirdParty = map[string]string{
 	"github.com/urfave/cli/v2":                   "",
 	"github.com/kardianos/service":               "service",
+	"github.com/prometheus/client_golang":        "service", // /metrics (supervisor)
 	"golang.org/x/sys":                           "platform,service",
 	"github.com/google/go-github/v89":            "bootstrap/github",
 	"github.com/hashicorp/go-retryablehttp":      "bootstrap/github",

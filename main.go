@@ -153,8 +153,7 @@ func newApp(env *cmdEnv) *cli.App {
 			cmd("update", updateUsage, updateText, updateFlags(), runUpdate),
 			cmd("run", "the service's entry point: supervise the runner listener of --dir (restarts by exit code, graceful stop)",
 				"runnerctl run --dir D     (what the installed service runs; run it yourself after install --no-service)",
-				append(commonFlags(), strFlag("dir", "the runner directory", platform.DefaultRunnerDir()),
-					strFlag("service", "the service this supervisor runs as (set by install): names its status file", ""), ephemeralFlags()[0]), runRun),
+				runFlags(), runRun),
 			{Name: "token", Usage: "mint a registration or remove token (printed: it is what you asked for)", Action: needSubcommand,
 				Subcommands: []*cli.Command{
 					cmd("registration", "mint a registration token (valid for one hour)", "runnerctl token registration --url https://github.com/ORG [--output json]",
@@ -283,7 +282,7 @@ func runnerDirFlags() []cli.Flag {
 }
 
 func installFlags() []cli.Flag {
-	return slices.Concat(packageFlags(), runnerDirFlags(), ephemeralFlags(), []cli.Flag{
+	return slices.Concat(packageFlags(), runnerDirFlags(), ephemeralFlags(), []cli.Flag{metricsFlag(),
 		strFlag("name", "the runner's name (default: the host name)", ""),
 		listFlag("labels", "custom labels (comma-separated or repeated)"),
 		boolFlag("no-default-labels", "drop self-hosted, the OS and the architecture labels (needs --labels)"),
@@ -380,26 +379,9 @@ func installOptions(c *cli.Context) bootstrap.InstallOptions {
 		Package: packageOptions(c), Dir: c.String("dir"), User: c.String("user"), AllowRoot: c.Bool("allow-root"),
 		Runner: runner.Config{Name: c.String("name"), Labels: config.SplitList(c.StringSlice("labels")), NoDefaultLabels: c.Bool("no-default-labels"),
 			Group: c.String("runnergroup"), Work: c.String("work"), Ephemeral: c.Bool("ephemeral"), DisableUpdate: c.Bool("disableupdate"), Replace: c.Bool("replace")},
-		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), Wait: c.Duration("wait"), Jitter: c.Duration("jitter"),
+		Env: c.StringSlice("env"), NoService: c.Bool("no-service"), Launchd: platform.LaunchdKind(c.String("launchd")), MetricsAddr: c.String("metrics-addr"), Wait: c.Duration("wait"), Jitter: c.Duration("jitter"),
 		KeepOnFailure: c.Bool("keep-on-failure"), BinDir: c.String("bin-dir"), InstallDependencies: c.Bool("install-dependencies"), Count: c.Int("count"),
 		Preminted:       bootstrap.Preminted{RegistrationTokenFile: c.String("registration-token-file"), JITConfigFile: c.String("jitconfig-file"), MintJIT: c.Bool("jit")},
 		OnEphemeralExit: platform.EphemeralExit(c.String("on-ephemeral-exit")), ShutdownCommand: c.String("shutdown-command"),
 	}
-}
-
-// runRun is the service's entry point: the supervisor of service.
-func runRun(c *cli.Context, e bootstrap.Env) error {
-	p, err := bootstrap.PlanRun(e, c.String("dir"), c.String("service"))
-	if err != nil {
-		return err
-	}
-	if _, err := service.StatusFile(p.Name); c.String("service") != "" && err != nil {
-		return failure.Wrap(failure.Usage, fmt.Errorf("run: --service: %w", err))
-	}
-	e.Log.Info("supervising the runner listener", "dir", p.Dir, "user", p.User)
-	err = service.Run(p.Name, &service.Supervisor{Dir: p.Dir, User: p.User, Log: e.Log, Output: e.Redactor.Writer(os.Stderr), Service: c.String("service"), EphemeralDone: ephemeralDone(c)})
-	if errors.Is(err, service.ErrStopped) {
-		return failure.Wrap(failure.RunnerConfig, err)
-	}
-	return err
 }

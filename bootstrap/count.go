@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/failure"
@@ -84,6 +86,9 @@ func InstallCount(ctx context.Context, d Deps, o InstallOptions) (res CountResul
 		oi.Dir, oi.Runner.Name = filepath.Join(base, countName(o.Runner.Name, i)), countName(o.Runner.Name, i)
 		oi.count, oi.shared = &CountMember{Dir: base, Name: o.Runner.Name, Index: i}, sh
 		sh.last = i == o.Count
+		if oi.MetricsAddr, err = countMetricsAddr(o.MetricsAddr, i); err != nil {
+			return res, err
+		}
 		r, err := Install(ctx, d, oi)
 		if err != nil {
 			return res, fmt.Errorf("install --count: runner %d of %d (%s): %w", i, o.Count, oi.Runner.Name, err)
@@ -245,4 +250,18 @@ func (o InstallOptions) preflightDir() string {
 		name, _ = os.Hostname()
 	}
 	return filepath.Join(o.Dir, countName(name, 1))
+}
+
+// countMetricsAddr is runner i's --metrics-addr in a --count group: one
+// port each, from the given one up (127.0.0.1:9252 → runner 2 on 9253).
+func countMetricsAddr(addr string, i int) (string, error) {
+	if addr == "" || addr == "off" {
+		return addr, nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	p, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || p <= 0 || p+i-1 > 65535 {
+		return "", failure.Wrap(failure.Usage, fmt.Errorf("install --count: --metrics-addr %q: want HOST:PORT with a port number low enough for every runner", addr))
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+i-1)), nil
 }

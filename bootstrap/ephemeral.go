@@ -193,7 +193,7 @@ func reregister(ctx context.Context, e Env, st Store, dir string, saved RunnerRe
 	}
 	o := InstallOptions{Target: c.Target(), Dir: dir, User: rec.User, AllowRoot: rec.AllowRoot,
 		Runner: cfg,
-		Env:    env, Proxy: e.Conn.Proxy, CAFile: r.CAFile, Launchd: r.Launchd, OnEphemeralExit: r.OnEphemeralExit, ShutdownCommand: r.ShutdownCommand,
+		Env:    env, Proxy: e.Conn.Proxy, CAFile: r.CAFile, Launchd: r.Launchd, OnEphemeralExit: r.OnEphemeralExit, ShutdownCommand: r.ShutdownCommand, MetricsAddr: r.MetricsAddr,
 		Reregister: true, Version: e.Version}
 	return Install(ctx, d, o)
 }

@@ -57,6 +57,10 @@ type InstallOptions struct {
 	// runs as root (default platform.DefaultShutdownCommand).
 	OnEphemeralExit platform.EphemeralExit
 	ShutdownCommand string
+	// MetricsAddr is --metrics-addr: the service's supervisor serves
+	// /metrics and /healthz there; "" keeps an installed runner's, "off"
+	// drops it.
+	MetricsAddr string
 	// Reregister: called by the service's own root step before it starts
 	// (Reregister): the service is the caller, so it is neither removed,
 	// written, started nor waited for.
@@ -175,6 +179,9 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		return res, failure.Wrap(failure.Usage, errors.New("--launchd: --no-service installs no service"))
 	}
 	o.Launchd = launchdKind(o.Launchd, rec)
+	if o.MetricsAddr, err = metricsAddr(o.MetricsAddr, o.NoService, rec); err != nil {
+		return res, err
+	}
 	if o.Launchd == platform.LaunchAgent && user == "" && !o.NoService {
 		return res, failure.Wrap(failure.Usage, errors.New("--launchd agent: an agent runs in a user's GUI session: give --user, not --allow-root"))
 	}
@@ -183,7 +190,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 		if bin, err = planBinary(o.Executable, o.BinDir, user, st, log); err != nil {
 			return res, err
 		}
-		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit)); err != nil {
+		if err := svc.Check(serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit, o.MetricsAddr)); err != nil {
 			return res, failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
 		}
 	}
@@ -301,7 +308,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 	}
 	rb.push("remove the runner directory "+dir, func() error { return platform.RemoveTree(dir) })
 	rec.Runner = &RunnerRecord{URL: o.Target.URL, APIURL: apiURL(o.Target), CAFile: o.CAFile, Scope: o.Target.Kind.String(), Name: o.Runner.Name, ID: id,
-		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, Launchd: o.Launchd, InstalledAt: time.Now().UTC()}
+		Labels: o.Runner.Labels, Ephemeral: o.Runner.Ephemeral, Service: svcName, Launchd: o.Launchd, MetricsAddr: o.MetricsAddr, InstalledAt: time.Now().UTC()}
 	setRegistration(rec.Runner, o)
 	if err := st.Put(*rec); err != nil {
 		return res, err
@@ -323,7 +330,7 @@ func Install(ctx context.Context, d Deps, o InstallOptions) (res InstallResult, 
 			rb.push("remove "+bin.Path, func() error { return os.Remove(bin.Path) })
 		}
 		res.Runnerctl = bin.Path
-		spec := serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit)
+		spec := serviceSpec(svcName, display, o.Runner.Name, o.Target.URL, dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit, o.MetricsAddr)
 		if _, err := ensureService(svc, spec, rb); err != nil {
 			return res, err
 		}
@@ -594,15 +601,15 @@ func installed(ctx context.Context, d Deps, o InstallOptions, rec *Record, env [
 			return res, err
 		}
 		res.Runnerctl = bin.Path
-		if r.Launchd != o.Launchd || r.OnEphemeralExit != o.OnEphemeralExit || r.ShutdownCommand != o.ShutdownCommand {
+		if r.Launchd != o.Launchd || r.OnEphemeralExit != o.OnEphemeralExit || r.ShutdownCommand != o.ShutdownCommand || r.MetricsAddr != o.MetricsAddr {
 			// The record says where the service is (status, uninstall):
 			// the new kind first; Install removes the old one.
-			r.Launchd, r.OnEphemeralExit, r.ShutdownCommand = o.Launchd, o.OnEphemeralExit, o.ShutdownCommand
+			r.Launchd, r.OnEphemeralExit, r.ShutdownCommand, r.MetricsAddr = o.Launchd, o.OnEphemeralExit, o.ShutdownCommand, o.MetricsAddr
 			if err := st.Put(*rec); err != nil {
 				return res, err
 			}
 		}
-		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit), nil)
+		changed, err := ensureService(svc, serviceSpec(res.Service, display, r.Name, r.URL, o.Dir, user, bin.Path, st, o.Launchd, o.OnEphemeralExit, o.MetricsAddr), nil)
 		if err != nil {
 			return res, err
 		}

@@ -178,6 +178,7 @@ func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
 			}
 			row("service", r.Service+" ("+state+")")
 			row("supervisor", r.Supervisor)
+			writeWatch(row, r.Watch)
 		}
 		switch {
 		case r.Server != nil:
@@ -191,6 +192,34 @@ func WriteStatus(w io.Writer, f Format, reps []StatusReport) error {
 		}
 	}
 	return nil
+}
+
+// writeWatch prints the supervisor's view of its listener, one row per
+// subject.
+func writeWatch(row func(k, v string), v *platform.SupervisorView) {
+	if v == nil {
+		return
+	}
+	if v.ListenerPID != 0 {
+		row("listener", fmt.Sprintf("pid %d, up %s", v.ListenerPID, (time.Duration(v.UptimeSeconds)*time.Second).String()))
+	}
+	restarts := fmt.Sprint(v.Restarts)
+	if v.LastExit != "" {
+		restarts += ", last exit: " + v.LastExit
+	}
+	row("restarts", restarts)
+	jobs := fmt.Sprintf("%d run", v.JobsRun)
+	switch {
+	case v.CurrentJob != "":
+		jobs += ", running: " + v.CurrentJob
+	case v.Current && v.State == "listening":
+		jobs += ", idle"
+	}
+	if !v.Current {
+		jobs += " (last run of the supervisor)"
+	}
+	row("jobs", jobs)
+	row("last error", v.LastError)
 }
 
 // WriteEntries prints cache entries as sha256sum does, or JSON.

@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -40,12 +41,35 @@ type ServiceManager interface {
 // --allow-root runner): --state-dir names the one install wrote. An
 // ephemeral runner that re-registers or powers the host off gets its
 // root step (ephemeralSteps).
-func serviceSpec(name, display, runnerName, url, dir, user, exe string, st Store, launchd platform.LaunchdKind, onExit platform.EphemeralExit) platform.ServiceSpec {
+func serviceSpec(name, display, runnerName, url, dir, user, exe string, st Store, launchd platform.LaunchdKind, onExit platform.EphemeralExit, metrics string) platform.ServiceSpec {
 	s := platform.ServiceSpec{Name: name, DisplayName: display,
 		Description: "GitHub Actions self-hosted runner " + runnerName + " for " + url + ", supervised by runnerctl",
 		Executable:  exe, Args: []string{"run", "--dir", dir, "--service", name, "--state-dir", st.Dir}, User: user, Dir: dir, Launchd: launchd}
 	ephemeralSteps(&s, onExit, st)
+	if metrics != "" {
+		s.Args = append(s.Args, "--metrics-addr", metrics)
+	}
 	return s
+}
+
+// metricsAddr is the --metrics-addr a runner's service gets: the flag
+// ("off": none); without it, what the runner's record says. It must be
+// a loopback address, and needs a service.
+func metricsAddr(flag string, noService bool, rec *Record) (string, error) {
+	switch {
+	case flag == "off":
+		return "", nil
+	case flag == "" && rec != nil && rec.Runner != nil && !noService:
+		return rec.Runner.MetricsAddr, nil
+	case flag == "":
+		return "", nil
+	case noService:
+		return "", failure.Wrap(failure.Usage, errors.New("install: --metrics-addr: --no-service installs no service: give it to `runnerctl run`"))
+	}
+	if err := platform.CheckMetricsAddr(flag); err != nil {
+		return "", failure.Wrap(failure.Usage, fmt.Errorf("install: %w", err))
+	}
+	return flag, nil
 }
 
 // launchdKind is the launchd kind a runner's service gets: --launchd;
@@ -152,7 +176,7 @@ func refreshService(svc ServiceManager, st Store, rec Record, exe string, replac
 	if ss.State == platform.ServiceNotInstalled {
 		return true
 	}
-	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, rec.Dir, rec.User, exe, st, e.Launchd, e.OnEphemeralExit))
+	changed, err := svc.Install(serviceSpec(name, display, e.Name, e.URL, rec.Dir, rec.User, exe, st, e.Launchd, e.OnEphemeralExit, e.MetricsAddr))
 	if err != nil {
 		log.Error("could not update the service of another runner", "service", name, "err", err)
 		return false

@@ -24,10 +24,13 @@ type StatusReport struct {
 	ServiceState platform.ServiceState `json:"service_state,omitempty"`
 	// ServiceDetail is the manager's own account; Supervisor the
 	// supervisor's (listening, relaunching after an exit, stopped and why).
-	ServiceDetail string         `json:"service_detail,omitempty"`
-	Supervisor    string         `json:"supervisor,omitempty"`
-	Server        *github.Runner `json:"server,omitempty"`
-	ServerError   string         `json:"server_error,omitempty"`
+	ServiceDetail string `json:"service_detail,omitempty"`
+	Supervisor    string `json:"supervisor,omitempty"`
+	// Watch is the supervisor's view in fields: listener pid and uptime,
+	// restarts, last exit and its meaning, jobs run, current job, last error.
+	Watch       *platform.SupervisorView `json:"supervisor_view,omitempty"`
+	Server      *github.Runner           `json:"server,omitempty"`
+	ServerError string                   `json:"server_error,omitempty"`
 	// RegistrationGone: installed, but the server no longer has the
 	// registration or the directory no longer holds .runner (an
 	// ephemeral runner after its job, GitHub's removal after 14 days
@@ -65,7 +68,7 @@ func Status(ctx context.Context, d Deps, dir string) (StatusReport, error) {
 		if err != nil {
 			st = platform.ServiceStatus{State: platform.ServiceUnknown, Detail: err.Error()}
 		}
-		rep.ServiceState, rep.ServiceDetail, rep.Supervisor = st.State, st.Detail, st.Supervisor
+		rep.ServiceState, rep.ServiceDetail, rep.Supervisor, rep.Watch = st.State, st.Detail, st.Supervisor, st.Watch
 	}
 	if api != nil && rep.ID != 0 {
 		r, err := api.GetRunner(ctx, rep.ID)

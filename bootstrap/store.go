@@ -99,6 +99,9 @@ type RunnerRecord struct {
 	// shutdown (sh -c; cmd.exe /c on Windows).
 	OnEphemeralExit platform.EphemeralExit `json:"on_ephemeral_exit,omitempty"`
 	ShutdownCommand string                 `json:"shutdown_command,omitempty"`
+	// MetricsAddr is install's --metrics-addr: the service runs `run
+	// --metrics-addr` with it; a re-install without the flag keeps it.
+	MetricsAddr string `json:"metrics_addr,omitempty"`
 	// Draining: drain deletes the registration once the runner is idle;
 	// until the record goes, no root step registers it again or powers
 	// the host off.

@@ -1,5 +1,7 @@
 package platform
 
+import "time"
+
 // ServiceSpec describes the OS service of one runner: it runs Executable
 // Args (runnerctl run --dir DIR --service NAME) as User in Dir. One
 // definition for the pipeline (bootstrap) and the service manager
@@ -76,6 +78,27 @@ type ServiceStatus struct {
 	// Supervised: the running supervisor keeps a status file, so
 	// Listening is the local signal that the listener listens.
 	Supervised, Listening bool
+	// Watch is the supervisor's view of its listener from its status
+	// file (of the running supervisor when Supervised, else of its last
+	// run); nil without one.
+	Watch *SupervisorView
+}
+
+// SupervisorView is what `status` shows of the supervisor's view of its
+// listener (text fields made printable: the runner user writes them).
+type SupervisorView struct {
+	State           string    `json:"state"`
+	Current         bool      `json:"current"` // of the running supervisor (else of its last run)
+	ListenerPID     int       `json:"listener_pid,omitempty"`
+	ListenerStarted time.Time `json:"listener_started,omitzero"`
+	// UptimeSeconds is the listener's, when it runs.
+	UptimeSeconds int64  `json:"listener_uptime_seconds,omitempty"`
+	Restarts      int    `json:"restarts"`
+	LastExitCode  *int   `json:"last_exit_code,omitempty"` // -1: killed by a signal
+	LastExit      string `json:"last_exit,omitempty"`      // "exit 2 (retryable)"
+	JobsRun       int    `json:"jobs_run"`
+	CurrentJob    string `json:"current_job,omitempty"`
+	LastError     string `json:"last_error,omitempty"`
 }
 
 // EphemeralExit is what happens after an ephemeral runner's one job

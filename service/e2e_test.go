@@ -150,7 +150,8 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 		common = append(common, "--bin-dir", binDir)
 	}
 	ci, bad1, late1, closed1 := "ci-"+tag, "bad-"+tag, "late-"+tag, "closed-"+tag
-	install := append([]string{"install", "--name", ci, "--labels", "gpu,big", "--dir", dir, "--wait", "30s"}, common...)
+	metrics := platformtest.FreeLoopbackAddr(t)
+	install := append([]string{"install", "--name", ci, "--labels", "gpu,big", "--dir", dir, "--wait", "30s", "--metrics-addr", metrics}, common...)
 	svcName := service.Name("acme-app", ci)
 	priv := h.operatorCopy()
 	t.Cleanup(func() {
@@ -240,9 +241,17 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	f.waitStatus(t, ci, "offline", 10*time.Second)
 	back := f.waitStatus(t, ci, "online", 30*time.Second)
 	t.Logf("listener killed: online again %s after it showed offline", back.Round(time.Millisecond))
+	// The service's supervisor serves --metrics-addr: the restart counter
+	// went up, with the exit's meaning; /healthz is ready again.
+	scraped := platformtest.Scrape(t, "http://"+metrics+"/metrics", 30*time.Second, 200, "runnerctl_listener_restarts_total 1\n", "runnerctl_listener_up 1\n",
+		`runnerctl_listener_last_exit_code{meaning="killed by a signal"} -1`, "runnerctl_jobs_total 0\n", `runnerctl_runner_info{version="`)
+	t.Logf("metrics after the kill:\n%s", platformtest.LinesWith(scraped, "runnerctl_"))
+	platformtest.Scrape(t, "http://"+metrics+"/healthz", 30*time.Second, 200, "listening")
 
-	// status sees the service running, its supervisor listening, and the server's view.
-	if out, code := h.runnerctl("status", "--dir", dir, "--state-dir", index); code != 0 || !strings.Contains(out, "(running") || !strings.Contains(out, "supervisor: listening since") || !strings.Contains(out, "online") {
+	// status sees the service running, its supervisor listening, its
+	// view of the listener, and the server's view.
+	if out, code := h.runnerctl("status", "--dir", dir, "--state-dir", index); code != 0 || !strings.Contains(out, "(running") || !strings.Contains(out, "supervisor: listening since") || !strings.Contains(out, "online") ||
+		!strings.Contains(out, "restarts:   1, last exit: killed by a signal") || !strings.Contains(out, "listener:   pid ") || !strings.Contains(out, "jobs:       0 run, idle") {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
 

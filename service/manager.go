@@ -113,6 +113,9 @@ func (m *Manager) Status(name string) (platform.ServiceStatus, error) {
 	}
 	out.Supervised = st == platform.ServiceRunning && sup != nil && ((mainPID != 0 && sup.PID == mainPID) || (mainPID == 0 && processAlive(sup.PID)))
 	out.Listening = out.Supervised && sup.State == SupListening
+	if sup != nil {
+		out.Watch = sup.view(out.Supervised)
+	}
 	switch {
 	case out.Supervised:
 		out.Supervisor = sup.String()

@@ -664,3 +664,21 @@ func TestRenderEphemeralSteps(t *testing.T) {
 		}
 	}
 }
+
+// install --metrics-addr: the service's run gets it, in every format.
+func TestRenderMetricsAddr(t *testing.T) {
+	s := spec()
+	s.Args = append(s.Args, "--metrics-addr", "[::1]:9252")
+	if u := must[string](t)(SystemdUnit(s)); !strings.Contains(u, " --metrics-addr [::1]:9252\n") {
+		t.Errorf("systemd unit lacks --metrics-addr:\n%s", u)
+	}
+	if sc := must[string](t)(SysVScript(s)); !strings.Contains(sc, `'--metrics-addr' '[::1]:9252'`) {
+		t.Errorf("SysV script lacks --metrics-addr:\n%s", sc)
+	}
+	if p := must[string](t)(LaunchdPlist(s)); !strings.Contains(p, "<string>--metrics-addr</string>") || !strings.Contains(p, "<string>[::1]:9252</string>") {
+		t.Errorf("launchd plist lacks --metrics-addr:\n%s", p)
+	}
+	if w := must[WindowsSettings](t)(Windows(s)); !slices.Contains(w.Args, "--metrics-addr") || !strings.Contains(w.CommandLine, "--metrics-addr [::1]:9252") {
+		t.Errorf("Windows settings lack --metrics-addr: %+v", w)
+	}
+}

@@ -30,13 +30,28 @@ const (
 // It is informational: written by the supervisor, which runs as the runner
 // user under systemd and launchd, it decides nothing as root.
 type SupervisorStatus struct {
-	PID         int       `json:"pid"` // runnerctl run
-	State       string    `json:"state"`
-	Since       time.Time `json:"since"`
-	ListenerPID int       `json:"listener_pid,omitempty"`
-	LastExit    string    `json:"last_exit,omitempty"` // "exit 2 (retryable)", "killed by a signal"
-	Restarts    int       `json:"restarts"`
-	Message     string    `json:"message,omitempty"`
+	PID   int       `json:"pid"` // runnerctl run
+	State string    `json:"state"`
+	Since time.Time `json:"since"`
+	// Started is when the supervisor started; ListenerStarted when the
+	// current listener did (its uptime).
+	Started         time.Time `json:"started,omitzero"`
+	ListenerPID     int       `json:"listener_pid,omitempty"`
+	ListenerStarted time.Time `json:"listener_started,omitzero"`
+	LastExit        string    `json:"last_exit,omitempty"` // "exit 2 (retryable)", "killed by a signal"
+	// LastExitCode is the listener's last exit status (-1: killed by a
+	// signal); nil before its first exit.
+	LastExitCode *int   `json:"last_exit_code,omitempty"`
+	Restarts     int    `json:"restarts"`
+	Message      string `json:"message,omitempty"`
+	// JobsRun counts the jobs the listener said it finished ("Job X
+	// completed with result: Y") since the supervisor started; CurrentJob
+	// is the one it said it runs ("Running job: X"), "" when idle.
+	JobsRun    int    `json:"jobs_run"`
+	CurrentJob string `json:"current_job,omitempty"`
+	// LastError is the last error line of the listener's output ("An
+	// error occurred: ...") or the supervisor's own last error.
+	LastError string `json:"last_error,omitempty"`
 	// RunnerVersion is the version the listener last said it runs
 	// ("Current runner version: '2.336.9'"): after a self-update it is no
 	// longer the installed package's.
@@ -56,6 +71,9 @@ func (s *SupervisorStatus) String() string {
 	fmt.Fprintf(&b, "%s since %s (pid %d", printable(s.State, 20), s.Since.UTC().Format(time.RFC3339), s.PID)
 	if s.ListenerPID != 0 {
 		fmt.Fprintf(&b, ", listener %d", s.ListenerPID)
+		if !s.ListenerStarted.IsZero() {
+			fmt.Fprintf(&b, " up %s", time.Since(s.ListenerStarted).Round(time.Second))
+		}
 	}
 	b.WriteString(")")
 	if s.RunnerVersion != "" {
@@ -67,10 +85,38 @@ func (s *SupervisorStatus) String() string {
 	if s.LastExit != "" {
 		fmt.Fprintf(&b, ", last listener exit: %s", printable(s.LastExit, 60))
 	}
+	fmt.Fprintf(&b, ", %d jobs run", s.JobsRun)
+	if s.CurrentJob != "" {
+		fmt.Fprintf(&b, ", running job %s", printable(s.CurrentJob, 100))
+	}
+	if s.LastError != "" {
+		fmt.Fprintf(&b, ", last error: %s", printable(s.LastError, 300))
+	}
 	if s.Message != "" {
 		fmt.Fprintf(&b, ": %s", printable(s.Message, 300))
 	}
 	return b.String()
+}
+
+// view is what status shows of s; current: s is the running
+// supervisor's (else the listener's pid and uptime are not shown).
+func (s *SupervisorStatus) view(current bool) *platform.SupervisorView {
+	v := &platform.SupervisorView{State: printable(s.State, 20), Current: current, Restarts: s.Restarts,
+		LastExit: printable(s.LastExit, 60), JobsRun: s.JobsRun, CurrentJob: printable(s.CurrentJob, 100), LastError: printable(s.LastError, 300)}
+	if s.LastExitCode != nil {
+		c := *s.LastExitCode
+		v.LastExitCode = &c
+	}
+	if current && s.ListenerPID != 0 {
+		v.ListenerPID, v.ListenerStarted = s.ListenerPID, s.ListenerStarted
+		if !s.ListenerStarted.IsZero() {
+			v.UptimeSeconds = int64(time.Since(s.ListenerStarted).Seconds())
+		}
+	}
+	if !current {
+		v.CurrentJob = ""
+	}
+	return v
 }
 
 // printable replaces control characters (a terminal escape) with '?' and
@@ -132,8 +178,9 @@ func readStatusFile(p string) (*SupervisorStatus, error) {
 	return &s, nil
 }
 
-// statusWriter keeps the supervisor's status file; a nil one or one with
-// no path writes nothing.
+// statusWriter keeps the supervisor's status (for the metrics endpoint)
+// and its status file; a nil one keeps nothing, one with no path writes
+// no file.
 type statusWriter struct {
 	path string
 	mu   sync.Mutex
@@ -144,7 +191,7 @@ type statusWriter struct {
 // rename, in a directory only the supervisor's user writes). A failure is
 // returned for logging: the supervisor goes on without its status file.
 func (w *statusWriter) update(f func(*SupervisorStatus)) error {
-	if w == nil || w.path == "" {
+	if w == nil {
 		return nil
 	}
 	w.mu.Lock()
@@ -154,6 +201,9 @@ func (w *statusWriter) update(f func(*SupervisorStatus)) error {
 	w.s.PID = os.Getpid()
 	if w.s.State != prev || w.s.Since.IsZero() {
 		w.s.Since = time.Now().UTC()
+	}
+	if w.path == "" {
+		return nil
 	}
 	b, err := json.Marshal(w.s)
 	if err != nil {
@@ -166,6 +216,51 @@ func (w *statusWriter) update(f func(*SupervisorStatus)) error {
 		return fmt.Errorf("write supervisor status: %w", err)
 	}
 	return nil
+}
+
+// snapshot is a copy of the current status.
+func (w *statusWriter) snapshot() SupervisorStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.s
+	if s.LastExitCode != nil {
+		c := *s.LastExitCode
+		s.LastExitCode = &c
+	}
+	return s
+}
+
+// ExitMeaning says what the listener's exit status code means (the
+// runner's Constants.ReturnCode, and the official service's handling):
+// the words the supervisor logs, its status file and `status` show.
+func ExitMeaning(code int) string {
+	switch code {
+	case 0:
+		return "stopped"
+	case 1:
+		return "terminated: not configured, removed from the server, or too old"
+	case 2:
+		return "retryable"
+	case 3:
+		return "self-update"
+	case 4:
+		return "self-update after a run-once job"
+	case 5:
+		return "session conflict: another listener runs with these credentials"
+	case 7:
+		return "runner version deprecated"
+	case -1:
+		return "killed by a signal"
+	}
+	return "unknown code"
+}
+
+// describeExit is the LastExit text of exit code (-1: a signal).
+func describeExit(code int) string {
+	if code == -1 {
+		return ExitMeaning(code)
+	}
+	return fmt.Sprintf("exit %d (%s)", code, ExitMeaning(code))
 }
 
 // tailFile returns the last n lines of the file at path, reading at most

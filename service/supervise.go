@@ -80,6 +80,9 @@ type Supervisor struct {
 	// ExitAfterFailures stops for good after that many unknown exits in a
 	// row; 0 reads GITHUB_ACTIONS_SERVICE_EXIT_AFTER_N_FAILURES.
 	ExitAfterFailures int
+	// MetricsAddr, when set, is a loopback host:port where the supervisor
+	// serves Prometheus metrics (/metrics) and /healthz (metrics.go).
+	MetricsAddr string
 }
 
 // ErrStopped says the listener stopped with a terminal error: restarting
@@ -128,19 +131,35 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	s.report(st, func(x *SupervisorStatus) { *x = SupervisorStatus{State: SupStarting} })
+	s.report(st, func(x *SupervisorStatus) { *x = SupervisorStatus{State: SupStarting, Started: time.Now().UTC()} })
+	if s.MetricsAddr != "" {
+		// The runner matters more than its metrics: a busy port is
+		// logged and shown in status, and the listener runs anyway.
+		stop, err := serveMetrics(s.MetricsAddr, st, s.Log)
+		if err != nil {
+			s.Log.Error("no metrics endpoint", "err", err)
+			s.report(st, func(x *SupervisorStatus) { x.LastError = err.Error() })
+		} else {
+			defer stop()
+		}
+	}
 	var last *listenerRun
 	defer func() {
 		if last != nil {
 			cleanupGroup(last.pid, s.GroupGrace)
 		}
-		msg := "the service was stopped"
+		msg, lastErr := "the service was stopped", ""
 		if err != nil {
-			msg = err.Error()
+			msg, lastErr = err.Error(), err.Error()
 		} else if ctx.Err() == nil {
 			msg = "the runner stopped (listener exit 0)"
 		}
-		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.Message = SupStopped, 0, msg })
+		s.report(st, func(x *SupervisorStatus) {
+			x.State, x.ListenerPID, x.Message = SupStopped, 0, msg
+			if lastErr != "" {
+				x.LastError = lastErr
+			}
+		})
 	}()
 	exitAfter := s.exitAfterFailures()
 	retries, unknown, relaunch := 0, 0, backoff.Doubling{Min: s.MinBackoff, Max: s.MaxBackoff}
@@ -152,16 +171,13 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		}
 		last = &run
 		code, signaled := run.code, run.signaled
-		exit := fmt.Sprintf("exit %d", code)
-		if signaled {
-			exit = "killed by a signal"
-		}
+		exit := describeExit(code) // code is -1 when signaled
 		if ctx.Err() != nil {
 			// How the listener took the stop: exit 0 is its graceful stop.
 			if run.killed {
 				exit = "killed after the stop timeout"
 			}
-			s.report(st, func(x *SupervisorStatus) { x.LastExit = exit })
+			s.report(st, func(x *SupervisorStatus) { x.LastExit, x.LastExitCode = exit, &code })
 			if s.updating(run) {
 				s.Log.Info("stop requested during a self-update: waiting for it to finish first", "timeout", s.UpdateWait)
 				if !s.waitUpdate() {
@@ -170,7 +186,9 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 			}
 			return nil
 		}
-		s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.LastExit = SupRelaunching, 0, exit })
+		s.report(st, func(x *SupervisorStatus) {
+			x.State, x.ListenerPID, x.LastExit, x.LastExitCode = SupRelaunching, 0, exit, &code
+		})
 		if listening.Load() {
 			retries, unknown = 0, 0
 			relaunch.Reset()
@@ -189,9 +207,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 			// relaunch would be refused again, a new package is needed.
 			return fmt.Errorf("runner listener exited %d: %s: %w", code, VersionRefused(run.version), ErrStopped)
 		case !signaled && (code == 1 || code == 5):
-			what := map[int]string{1: "a terminated error (not configured, removed from the server, or too old)",
-				5: "a session conflict (another listener runs with these credentials)"}[code]
-			return fmt.Errorf("runner listener exited %d, %s: %w", code, what, ErrStopped)
+			return fmt.Errorf("runner listener exited %d (%s): %w", code, ExitMeaning(code), ErrStopped)
 		case !signaled && code == 2:
 			retries, unknown = retries+1, 0
 			if retries > s.MaxRetries {
@@ -371,7 +387,9 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 	}
 	s.Log.Info("runner listener started", "pid", cmd.Process.Pid, "dir", s.Dir)
 	pid := cmd.Process.Pid
-	s.report(st, func(x *SupervisorStatus) { x.State, x.ListenerPID, x.Message = SupStarting, pid, "" })
+	s.report(st, func(x *SupervisorStatus) {
+		x.State, x.ListenerPID, x.ListenerStarted, x.Message = SupStarting, pid, started.UTC(), ""
+	})
 	copied := make(chan struct{})
 	var version atomic.Pointer[string]
 	var refused atomic.Bool
@@ -390,6 +408,9 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 			}
 			if strings.Contains(line, "is deprecated and cannot receive messages") {
 				refused.Store(true)
+			}
+			if ev := parseListenerLine(line); ev.kind != lineOther {
+				s.report(st, ev.apply)
 			}
 			fmt.Fprintln(s.Output, line)
 		}
@@ -419,6 +440,8 @@ func (s *Supervisor) once(ctx context.Context, listening *atomic.Bool, st *statu
 	case <-copied:
 	case <-time.After(time.Second):
 	}
+	// A job the listener did not say it finished is over with it.
+	s.report(st, func(x *SupervisorStatus) { x.CurrentJob = "" })
 	run := listenerRun{pid: pid, started: started, killed: killed, refused: refused.Load()}
 	if v := version.Load(); v != nil {
 		run.version = *v
@@ -447,4 +470,49 @@ func runnerVersion(line string) (string, bool) {
 	}
 	v, _, ok := strings.Cut(rest, "'")
 	return v, ok && v != ""
+}
+
+// Kinds of listener output lines the supervisor counts.
+const (
+	lineOther    = iota
+	lineJobStart // "2026-11-25 10:00:00Z: Running job: build"
+	lineJobDone  // "2026-11-25 10:00:09Z: Job build completed with result: Succeeded"
+	lineError    // "An error occurred: ..."
+)
+
+// listenerLine is what one line of the listener's output says.
+type listenerLine struct {
+	kind int
+	text string // the job's name, or the error
+}
+
+// parseListenerLine reads the lines of the runner's JobDispatcher
+// ("Running job: NAME", "Job NAME completed with result: RESULT") and its
+// error lines ("An error occurred: ...", Terminal.WriteError's).
+func parseListenerLine(line string) listenerLine {
+	if _, name, ok := strings.Cut(line, ": Running job: "); ok {
+		return listenerLine{lineJobStart, name}
+	}
+	if i := strings.LastIndex(line, " completed with result: "); i >= 0 {
+		if j := strings.Index(line[:i], ": Job "); j >= 0 {
+			return listenerLine{lineJobDone, line[j+len(": Job ") : i]}
+		}
+	}
+	if _, msg, ok := strings.Cut(line, "An error occurred: "); ok {
+		return listenerLine{lineError, msg}
+	}
+	return listenerLine{kind: lineOther}
+}
+
+// apply records the line in the status.
+func (l listenerLine) apply(x *SupervisorStatus) {
+	switch l.kind {
+	case lineJobStart:
+		x.CurrentJob = l.text
+	case lineJobDone:
+		x.JobsRun++
+		x.CurrentJob = ""
+	case lineError:
+		x.LastError = l.text
+	}
 }

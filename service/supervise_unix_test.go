@@ -19,7 +19,9 @@ import (
 // fakeListener writes bin/Runner.Listener: a script that logs each start
 // and exits with the codes listed in DIR/codes, one per start ("sleep"
 // waits for a signal and exits 0 on SIGINT, like the real listener;
-// "refused" is a listener whose version the server refuses).
+// "refused" is a listener whose version the server refuses; "jobs"
+// finishes one job, starts a second and waits like "sleep", its pid in
+// DIR/listener.pid).
 func fakeListener(t *testing.T, codes ...string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -43,6 +45,16 @@ if [ "$code" = refused ]; then
     echo "An error occurred: Runner version v2.300.0 is deprecated and cannot receive messages."
     [ "$ACTIONS_RUNNER_RETURN_VERSION_DEPRECATED_EXIT_CODE" = 1 ] && exit 7
     exit 1
+fi
+if [ "$code" = jobs ]; then
+    echo $$ > listener.pid
+    echo "Current runner version: '2.336.9'"
+    echo "2026-11-25 10:00:00Z: Listening for Jobs"
+    echo "2026-11-25 10:00:01Z: Running job: build (linux)"
+    echo "2026-11-25 10:00:02Z: Job build (linux) completed with result: Succeeded"
+    echo "2026-11-25 10:00:03Z: Running job: test: unit"
+    trap 'exit 0' INT
+    while :; do sleep 0.05; done
 fi
 if [ "$code" = sleep ]; then
     echo "Listening for Jobs"
