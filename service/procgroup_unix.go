@@ -15,6 +15,7 @@ import (
 // are root and name is given, runs it as that user.
 func prepareCommand(cmd *exec.Cmd, name string) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithSupervisor(cmd.SysProcAttr)
 	if name == "" || os.Geteuid() != 0 {
 		return nil
 	}
