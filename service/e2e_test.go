@@ -156,7 +156,7 @@ func lifecycle(t *testing.T, f fixture, h host, dir, index, binDir, stable, tag,
 	priv := h.operatorCopy()
 	t.Cleanup(func() {
 		// Whatever happened, leave no service, directory, user or index behind.
-		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", index); code != 0 {
+		if out, code := h.runnerctl("uninstall", "--all", "--force", "--state-dir", index); code != 0 {
 			t.Logf("cleanup uninstall: %d %s", code, out)
 		}
 		h.sh("rm -rf " + dir + ".cache " + index)
@@ -478,7 +478,7 @@ func sysvRunners(t *testing.T) (f fixture, h localHost, tag, user, index, binDir
 	user, index, binDir = "rctl"+tag, filepath.Join(base, "index"), filepath.Join(platformtest.RootOnlyTempDir(t), "bin")
 	h = localHost{bin: f.bin, base: base}
 	t.Cleanup(func() {
-		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", index); code != 0 {
+		if out, code := h.runnerctl("uninstall", "--all", "--force", "--state-dir", index); code != 0 {
 			t.Logf("cleanup uninstall: %d %s", code, out)
 		}
 	})

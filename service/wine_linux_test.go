@@ -113,7 +113,7 @@ func TestWindowsServiceUnderWine(t *testing.T) {
 	install := []string{"install", "--url", srv.URL + "/acme/app", "--name", name, "--dir", h.dir, "--state-dir", h.state,
 		"--bin-dir", h.bins, "--package-file", p.WinPath(pkg.Path), "--sha256", pkg.SHA256, "--wait", "60s"}
 	t.Cleanup(func() {
-		if out, code := h.runnerctl("uninstall", "--all", "--state-dir", h.state); code != 0 {
+		if out, code := h.runnerctl("uninstall", "--all", "--force", "--state-dir", h.state); code != 0 {
 			t.Logf("cleanup uninstall: exit %d\n%s", code, out)
 		}
 	})
