@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 // updateListener writes a fake listener that, on its first start, starts
@@ -154,7 +156,7 @@ while :; do sleep 0.05; done
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(s.Output.(*syncBuffer).String(), "Listening for Jobs") {
+	for !strings.Contains(s.Output.(*platformtest.Buffer).String(), "Listening for Jobs") {
 		if time.Now().After(deadline) {
 			t.Fatal("listener never started")
 		}

@@ -3,7 +3,6 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -11,9 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 // fakeListener writes bin/Runner.Listener: a script that logs each start
@@ -75,27 +75,8 @@ exit "$code"
 	return dir
 }
 
-// syncBuffer is the listener's output as the test reads it while the
-// supervisor writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func quick(dir string) *Supervisor {
-	return &Supervisor{Dir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Output: &syncBuffer{},
+	return &Supervisor{Dir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Output: &platformtest.Buffer{},
 		RetryPause: 10 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond,
 		UpdateWait: time.Second, StopTimeout: 2 * time.Second}
 }
@@ -158,7 +139,7 @@ func TestSupervisorStopAndPath(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(s.Output.(*syncBuffer).String(), "Listening for Jobs") {
+	for !strings.Contains(s.Output.(*platformtest.Buffer).String(), "Listening for Jobs") {
 		if time.Now().After(deadline) {
 			t.Fatal("listener never started")
 		}

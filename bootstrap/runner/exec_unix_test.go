@@ -10,7 +10,6 @@ package runner
 // away from the module).
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
 	"github.com/runnerctl/runnerctl/bootstrap/secret"
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 var fakePkg struct {
@@ -110,21 +110,8 @@ func mint(t *testing.T, srv *githubtest.Server, kind string) string {
 	return tok.Value.Reveal()
 }
 
-// logBuffer is a slog.Logger writing into a buffer.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.String() }
-
-func newExec(dir string) (Exec, *logBuffer) {
-	lb := &logBuffer{}
+func newExec(dir string) (Exec, *platformtest.Buffer) {
+	lb := &platformtest.Buffer{}
 	// As root the fake config.sh, like the real one, needs RUNNER_ALLOW_RUNASROOT.
 	return Exec{Dir: dir, AllowRoot: true, Log: slog.New(slog.NewTextHandler(lb, nil))}, lb
 }

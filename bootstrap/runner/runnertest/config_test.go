@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 // Without --unattended config.sh asks: a required value missing at end of
@@ -34,7 +35,7 @@ func TestFakeConfigPrompts(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), allow...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	buf := &syncBuffer{}
+	buf := &platformtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = buf, buf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

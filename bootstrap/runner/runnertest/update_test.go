@@ -15,6 +15,7 @@ import (
 
 	"github.com/runnerctl/runnerctl/bootstrap/github/githubtest"
 	"github.com/runnerctl/runnerctl/bootstrap/runner/runnertest"
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 // configure registers the extracted package in dir as name.
@@ -30,12 +31,12 @@ func configure(t *testing.T, srv *githubtest.Server, dir, name string, extra ...
 // listener starts bin/Runner.Listener run in dir in its own process group
 // (so that _update.sh, its child, is in that group and never in ours) and
 // kills the group at cleanup.
-func listener(t *testing.T, dir string, args ...string) (*exec.Cmd, *syncBuffer) {
+func listener(t *testing.T, dir string, args ...string) (*exec.Cmd, *platformtest.Buffer) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(dir, "bin", "Runner.Listener"), append([]string{"run"}, args...)...)
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out := &syncBuffer{}
+	out := &platformtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

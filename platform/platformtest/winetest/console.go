@@ -1,14 +1,14 @@
 package winetest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
+
+	"github.com/runnerctl/runnerctl/platform/platformtest"
 )
 
 // consoleHostPkg is the console host's import path (built per prefix).
@@ -24,30 +24,11 @@ const consoleHostPkg = "github.com/runnerctl/runnerctl/platform/platformtest/win
 type Console struct {
 	*exec.Cmd
 	ctl io.WriteCloser
-	out lockedBuffer
+	out platformtest.Buffer
 }
 
 // Output is what the program (and the host) wrote so far.
 func (c *Console) Output() string { return c.out.String() }
-
-// lockedBuffer is a bytes.Buffer for two pipes and a reader. The buffer
-// is a named field: an embedded one's ReadFrom would bypass the lock.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // Console prepares `exe args...` (a Linux or Windows path) to run under
 // the console host. The host is built on first use (a go build).
